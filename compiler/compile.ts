@@ -1,0 +1,37 @@
+import { checkMapFile } from "./check.js";
+import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { emitModule, type EmitOptions } from "./emit/module.js";
+import type { FlowModel } from "./model.js";
+import { decodeMapFile, parseMapFile } from "./parse.js";
+
+export interface CompileResult {
+  /** The checked flow; undefined when the file has errors. */
+  readonly model: FlowModel | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Parses and checks one `.map` text. Never throws on bad input. */
+export function checkSource(text: string, file: string): CompileResult {
+  const parsed = parseMapFile(text, file);
+  const checked = checkMapFile(parsed.value, file);
+  const syntaxErrors = parsed.diagnostics.some((d) => d.severity === "error");
+  // After syntax errors the tree is partial: its semantic errors would mostly be echoes.
+  const semantic = syntaxErrors ? checked.diagnostics.filter((d) => !d.code.startsWith("MAP2013") && !d.code.startsWith("MAP2008") && !d.code.startsWith("MAP3009")) : checked.diagnostics;
+  return {
+    model: syntaxErrors ? undefined : checked.value,
+    diagnostics: sortDiagnostics([...parsed.diagnostics, ...semantic]),
+  };
+}
+
+/** Decodes, parses and checks one `.map` file's bytes. */
+export function checkBytes(bytes: Uint8Array, file: string): CompileResult & { readonly text: string | undefined } {
+  const decoded = decodeMapFile(bytes, file);
+  if (decoded.value === undefined) return { model: undefined, diagnostics: decoded.diagnostics, text: undefined };
+  return { ...checkSource(decoded.value, file), text: decoded.value };
+}
+
+/** The TypeScript module of a `.map` text, or the diagnostics that prevent it. */
+export function compileSource(text: string, file: string, options: EmitOptions = {}): CompileResult & { readonly code: string | undefined } {
+  const checked = checkSource(text, file);
+  return { ...checked, code: checked.model ? emitModule(checked.model, options) : undefined };
+}

@@ -1,0 +1,175 @@
+import type { Expr, ValueType } from "../model.js";
+import { assertNever } from "../ast.js";
+import { accessor, literal, propertyKey } from "./names.js";
+
+/** How names in an expression reach their data in generated code. */
+export interface EmitScope {
+  /** The variable holding the record (`src`), the row (`row`) or an `each` element. */
+  readonly record: string;
+  readonly alias?: { readonly name: string; readonly variable: string };
+}
+
+const ARITH = new Set(["-", "*", "/", "%"]);
+const COMPARE = new Set(["<", "<=", ">", ">="]);
+
+/** The TypeScript type of a checked value type, without null. */
+export function tsBase(t: ValueType): string {
+  switch (t.base) {
+    case "string":
+    case "date":
+    case "datetime":
+      return "string";
+    case "int":
+    case "number":
+      return "number";
+    case "bool":
+      return "boolean";
+    case "ref":
+      return `{ ${propertyKey(t.refKey ?? "FNumber")}: string | number }`;
+    case "object":
+      return "Record<string, unknown>";
+    case "array":
+      return "unknown[]";
+    case "null":
+      return "null";
+    case "any":
+      return "unknown";
+  }
+}
+
+export function tsType(t: ValueType): string {
+  const base = tsBase(t);
+  return t.nullable && base !== "unknown" && base !== "null" ? `${base} | null` : base;
+}
+
+/** Writes checked expressions as TypeScript; module-level tables and regexes are collected on the side. */
+export class ExprEmitter {
+  /** Module-level declarations (value-map tables, regular expressions), in first-use order. */
+  readonly declarations: string[] = [];
+
+  emit(e: Expr, scope: EmitScope): string {
+    switch (e.k) {
+      case "literal":
+        return literal(e.value);
+      case "source":
+        return this.path(scope.record, e.path, e.type, true);
+      case "alias":
+        return this.path(scope.alias?.variable ?? scope.record, e.path, e.type, false);
+      case "row":
+        return this.path(scope.record, e.path, e.type, false);
+      case "window":
+        return `(ctx.window?.${e.part} ?? null)`;
+      case "env":
+        return `(ctx.env(${literal(e.name)}) ?? null)`;
+      case "now":
+        return "ctx.now()";
+      case "binary":
+        return this.binary(e, scope);
+      case "unary":
+        return e.op === "!"
+          ? `!o.truthy(${this.emit(e.operand, scope)})`
+          : this.typed(`o.negate(${this.emit(e.operand, scope)})`, e.type, "number | null");
+      case "matches":
+        return `o.matches(${this.declare(`new RegExp(${literal(e.pattern)}, ${literal(e.flags)})`)}, ${this.emit(e.value, scope)})`;
+      case "if":
+        return `(o.truthy(${this.emit(e.test, scope)}) ? ${this.emit(e.then, scope)} : ${this.emit(e.else, scope)})`;
+      case "pipe": {
+        const args = [this.emit(e.input, scope), ...e.args.map((a) => this.emit(a, scope))];
+        return `p.${e.name === "default" ? "default" : e.name}(${args.join(", ")})`;
+      }
+      case "ref": {
+        if (e.input.k === "literal" && e.input.value !== null) return `{ ${propertyKey(e.key)}: ${literal(e.input.value)} }`;
+        return `p.ref(${this.emit(e.input, scope)}, ${literal(e.key)})`;
+      }
+      case "map":
+        return this.valueMap(e, scope);
+      case "lookup":
+        return `(ctx.lookup(${e.index}, ${this.emit(e.key, scope)}) ?? ${e.else ? this.emit(e.else, scope) : "null"})`;
+      case "jsonata":
+        return `ctx.jsonata(${e.index})`;
+      case "object":
+        return `{ ${e.entries.map(([k, v]) => `${propertyKey(k)}: ${this.emit(v, scope)}`).join(", ")} }`;
+      case "array":
+        return `[${e.items.map((i) => this.emit(i, scope)).join(", ")}]`;
+      default:
+        return assertNever(e);
+    }
+  }
+
+  /**
+   * A path: a top-level record field is read directly (typed by the Source interface); deeper or
+   * untyped paths go through `o.get`, and their value is converted to the checked type.
+   */
+  private path(variable: string, path: readonly string[], t: ValueType, typedRoot: boolean): string {
+    const [first] = path;
+    if (first === undefined) return variable;
+    if (typedRoot && path.length === 1) {
+      const read = `${variable}${accessor(first)}`;
+      return t.nullable ? `(${read} ?? null)` : read;
+    }
+    return this.convert(`o.get(${variable}, ${JSON.stringify(path)})`, t);
+  }
+
+  /** Converts an untyped value into the checked type (a checked conversion, failing the row on bad data). */
+  convert(code: string, t: ValueType): string {
+    switch (t.base) {
+      case "string":
+      case "date":
+      case "datetime":
+        return `c.string(${code})`;
+      case "int":
+        return `c.int(${code})`;
+      case "number":
+        return `c.number(${code})`;
+      case "bool":
+        return `c.bool(${code})`;
+      case "object":
+      case "ref":
+        return `c.object(${code})`;
+      case "array":
+        return `c.array(${code})`;
+      default:
+        return code;
+    }
+  }
+
+  private binary(e: Extract<Expr, { k: "binary" }>, scope: EmitScope): string {
+    const a = this.emit(e.left, scope);
+    const b = this.emit(e.right, scope);
+    if (e.op === "??") return `(${a} ?? ${b})`;
+    if (e.op === "&&" || e.op === "||") return `(o.truthy(${a}) ${e.op} o.truthy(${b}))`;
+    if (e.op === "==") return `o.eq(${a}, ${b})`;
+    if (e.op === "!=") return `!o.eq(${a}, ${b})`;
+    if (COMPARE.has(e.op)) return `o.compare(${literal(e.op)}, ${a}, ${b})`;
+    if (ARITH.has(e.op)) return this.typed(`o.arith(${literal(e.op)}, ${a}, ${b})`, e.type, "number | null");
+    return this.typed(`o.plus(${a}, ${b})`, e.type, "string | number | null");
+  }
+
+  /** Narrows a helper's declared result to the checked type the checker proved. */
+  private typed(code: string, t: ValueType, declared: string): string {
+    const wanted = tsType(t);
+    return wanted === declared || wanted === "unknown" ? code : `(${code} as ${wanted})`;
+  }
+
+  private valueMap(e: Extract<Expr, { k: "map" }>, scope: EmitScope): string {
+    const input = this.emit(e.input, scope);
+    const otherwise = e.else ? this.emit(e.else, scope) : "null";
+    const constant = e.entries.every(([, v]) => v.k === "literal");
+    if (constant) {
+      const rows = e.entries.map(([k, v]) => `[${literal(k)}, ${this.emit(v, scope)}]`).join(", ");
+      const valueType = [...new Set(e.entries.map(([, v]) => tsType(v.type)))].join(" | ") || "never";
+      const table = this.declare(`new Map<string | null, ${valueType}>([${rows}])`, `ReadonlyMap<string | null, ${valueType}>`);
+      return `o.table(${table}, ${input}, ${otherwise})`;
+    }
+    const arms = e.entries.map(([k, v]) => `k === ${literal(k)} ? ${this.emit(v, scope)} : `).join("");
+    return `((k: string | null) => ${arms}${otherwise})(o.key(${input}))`;
+  }
+
+  private declare(init: string, type?: string): string {
+    const existing = this.declarations.findIndex((d) => d.endsWith(` = ${init};`));
+    const index = existing >= 0 ? existing : this.declarations.length;
+    const name = init.startsWith("new RegExp") ? `re${index}` : `table${index}`;
+    if (existing < 0) this.declarations.push(`const ${name}${type ? `: ${type}` : ""} = ${init};`);
+    return this.declarations[index]!.slice("const ".length).split(/[:\s=]/)[0]!;
+  }
+}

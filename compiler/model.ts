@@ -1,0 +1,124 @@
+import type { Span } from "./ast.js";
+import type { FieldSchema, RecordSchema } from "../connectors/catalog.js";
+import type { Scalar, SourceSpec, TargetSpec } from "../runtime/types.js";
+
+/**
+ * The checked model of a flow: names resolved against the connector catalogs, types inferred,
+ * settings filled with defaults. Emit and docs read only this, never the syntax.
+ */
+
+export type BaseType =
+  | "string" | "int" | "number" | "bool" | "date" | "datetime"
+  | "ref" | "object" | "array" | "null" | "any";
+
+export interface ValueType {
+  readonly base: BaseType;
+  /** The value may be null at run time. */
+  readonly nullable: boolean;
+  /** For refs: the key of the reference object. */
+  readonly refKey?: string | undefined;
+  /** The null comes from an optional source field (worth a warning when it feeds a required field). */
+  readonly fromOptionalSource?: boolean | undefined;
+}
+
+export type Expr =
+  | { readonly k: "source"; readonly path: readonly string[]; readonly type: ValueType }
+  | { readonly k: "alias"; readonly alias: string; readonly path: readonly string[]; readonly type: ValueType }
+  | { readonly k: "row"; readonly path: readonly string[]; readonly type: ValueType }
+  | { readonly k: "literal"; readonly value: Scalar; readonly type: ValueType }
+  | { readonly k: "window"; readonly part: "start" | "end"; readonly type: ValueType }
+  | { readonly k: "env"; readonly name: string; readonly type: ValueType }
+  | { readonly k: "now"; readonly type: ValueType }
+  | { readonly k: "binary"; readonly op: string; readonly left: Expr; readonly right: Expr; readonly type: ValueType }
+  | { readonly k: "unary"; readonly op: "!" | "-"; readonly operand: Expr; readonly type: ValueType }
+  | { readonly k: "matches"; readonly value: Expr; readonly pattern: string; readonly flags: string; readonly type: ValueType }
+  | { readonly k: "if"; readonly test: Expr; readonly then: Expr; readonly else: Expr; readonly type: ValueType }
+  | { readonly k: "pipe"; readonly name: string; readonly input: Expr; readonly args: readonly Expr[]; readonly type: ValueType }
+  | { readonly k: "ref"; readonly input: Expr; readonly key: string; readonly type: ValueType }
+  | {
+      readonly k: "map";
+      readonly input: Expr;
+      readonly entries: readonly (readonly [string | null, Expr])[];
+      readonly else: Expr | undefined;
+      readonly type: ValueType;
+    }
+  | { readonly k: "lookup"; readonly index: number; readonly key: Expr; readonly else: Expr | undefined; readonly type: ValueType }
+  | { readonly k: "jsonata"; readonly index: number; readonly type: ValueType }
+  | { readonly k: "object"; readonly entries: readonly (readonly [string, Expr])[]; readonly type: ValueType }
+  | { readonly k: "array"; readonly items: readonly Expr[]; readonly type: ValueType };
+
+export interface EachModel {
+  readonly k: "each";
+  readonly source: readonly string[];
+  readonly alias: string;
+  readonly fields: readonly FieldModel[];
+}
+
+export interface FieldModel {
+  /** Index into the flow's flattened field list (spec.fields). */
+  readonly index: number;
+  /** Target path relative to its parent (the row, or an `each` entry). */
+  readonly path: readonly string[];
+  /** Dotted display form of the full target path. */
+  readonly display: string;
+  readonly type: ValueType;
+  readonly optional: boolean;
+  readonly label: string | undefined;
+  readonly doc: string | undefined;
+  readonly value: Expr | EachModel;
+  /** The catalog's description of the field, when it has one. */
+  readonly schema: FieldSchema | undefined;
+  /** Span of the value expression (run-time errors point here). */
+  readonly span: Span;
+  readonly targetSpan: Span;
+}
+
+export interface LookupModel {
+  readonly index: number;
+  readonly store: string;
+  readonly collection: string;
+  readonly keyPath: string;
+  readonly key: Expr;
+  readonly where: Record<string, unknown>;
+  readonly find: string;
+  readonly span: Span;
+}
+
+export interface CheckModel {
+  readonly test: Expr;
+  readonly message: string;
+  readonly span: Span;
+}
+
+export type JsonValue = Scalar | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+export interface ExampleModel {
+  readonly name: string;
+  readonly given: readonly { readonly store: string; readonly collection: string; readonly documents: readonly JsonValue[] }[];
+  readonly input: { readonly [key: string]: JsonValue };
+  readonly output: { readonly [key: string]: JsonValue };
+  readonly span: Span;
+}
+
+export interface ParamModel {
+  readonly name: string;
+  readonly value: Expr;
+}
+
+export interface FlowModel {
+  readonly file: string;
+  readonly name: string;
+  readonly title: string | undefined;
+  readonly doc: string | undefined;
+  readonly source: SourceSpec & { readonly title: string; readonly paramValues: readonly ParamModel[] };
+  readonly target: TargetSpec & { readonly title: string };
+  readonly sourceSchema: RecordSchema;
+  readonly targetSchema: RecordSchema;
+  readonly fields: readonly FieldModel[];
+  /** Every field, nested `each` fields included, in index order. */
+  readonly allFields: readonly FieldModel[];
+  readonly lookups: readonly LookupModel[];
+  readonly jsonata: readonly string[];
+  readonly checks: readonly CheckModel[];
+  readonly examples: readonly ExampleModel[];
+}

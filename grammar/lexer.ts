@@ -1,0 +1,131 @@
+import { Lexer, type IToken, type TokenType } from "chevrotain";
+import {
+  allTokens,
+  BadNumber,
+  StringLiteral,
+  UnterminatedBacktick,
+  UnterminatedRegex,
+  UnterminatedString,
+} from "./tokens.js";
+
+/** A lexical problem, positioned but not yet a diagnostic (grammar/ knows nothing of the catalog). */
+export interface LexProblem {
+  readonly kind:
+    | "unexpected-character"
+    | "unterminated-string"
+    | "unterminated-backtick"
+    | "unterminated-regex"
+    | "invalid-escape"
+    | "invalid-number";
+  /** The offending source text. */
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface LexResult {
+  readonly tokens: IToken[];
+  /** `///` doc comments, in source order. */
+  readonly docs: IToken[];
+  /** In source order. */
+  readonly problems: LexProblem[];
+}
+
+const lexer = new Lexer([...allTokens], { positionTracking: "full", ensureOptimizations: true });
+
+const problemOfToken = new Map<TokenType, LexProblem["kind"]>([
+  [UnterminatedString, "unterminated-string"],
+  [UnterminatedBacktick, "unterminated-backtick"],
+  [UnterminatedRegex, "unterminated-regex"],
+  [BadNumber, "invalid-number"],
+]);
+
+/**
+ * Splits `.map` source text into tokens. Never throws: characters that start no token are skipped
+ * and reported, and unterminated strings, backtick names and regexes become tokens of their kind so
+ * the parser can carry on.
+ */
+export function tokenize(text: string): LexResult {
+  const result = lexer.tokenize(text);
+  const problems: LexProblem[] = result.errors.map((e) => ({
+    kind: "unexpected-character",
+    text: text.slice(e.offset, e.offset + e.length),
+    start: e.offset,
+    end: e.offset + e.length,
+    line: e.line ?? 1,
+    column: e.column ?? 1,
+  }));
+  for (const token of result.tokens) {
+    const kind = problemOfToken.get(token.tokenType);
+    if (kind !== undefined) problems.push(problemAt(token, 0, token.image.length, kind));
+    if (token.tokenType === StringLiteral || token.tokenType === UnterminatedString) {
+      for (const bad of decodeString(token.image).badEscapes) {
+        problems.push(problemAt(token, bad.index, bad.length, "invalid-escape"));
+      }
+    }
+  }
+  problems.sort((a, b) => a.start - b.start);
+  return { tokens: result.tokens, docs: result.groups["doc"] ?? [], problems };
+}
+
+/** Tokens never span lines, so a column is the token's column plus the offset into it. */
+function problemAt(token: IToken, index: number, length: number, kind: LexProblem["kind"]): LexProblem {
+  return {
+    kind,
+    text: token.image.slice(index, index + length),
+    start: token.startOffset + index,
+    end: token.startOffset + index + length,
+    line: token.startLine ?? 1,
+    column: (token.startColumn ?? 1) + index,
+  };
+}
+
+const simpleEscapes: Readonly<Record<string, string>> = {
+  '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t",
+};
+
+/**
+ * Decodes a string token's image (with its quotes; the closing one may be missing) using JSON
+ * escapes. An invalid escape is kept as written and reported by position within the image.
+ */
+export function decodeString(image: string): {
+  value: string;
+  badEscapes: { index: number; length: number }[];
+} {
+  const end = image.length > 1 && image.endsWith('"') && !endsEscaped(image) ? image.length - 1 : image.length;
+  const badEscapes: { index: number; length: number }[] = [];
+  let value = "";
+  let i = 1;
+  while (i < end) {
+    const slash = image.indexOf("\\", i);
+    if (slash < 0 || slash >= end) {
+      value += image.slice(i, end);
+      break;
+    }
+    value += image.slice(i, slash);
+    const c = image[slash + 1] ?? "";
+    const simple = simpleEscapes[c];
+    if (simple !== undefined && slash + 1 < end) {
+      value += simple;
+      i = slash + 2;
+    } else if (c === "u" && /^[0-9A-Fa-f]{4}$/.test(image.slice(slash + 2, slash + 6)) && slash + 6 <= end) {
+      value += String.fromCharCode(parseInt(image.slice(slash + 2, slash + 6), 16));
+      i = slash + 6;
+    } else {
+      const length = c === "" || slash + 1 >= end ? 1 : 2;
+      badEscapes.push({ index: slash, length });
+      value += image.slice(slash, slash + length);
+      i = slash + length;
+    }
+  }
+  return { value, badEscapes };
+}
+
+/** True when the final `"` is preceded by an odd number of backslashes (so it does not close). */
+function endsEscaped(image: string): boolean {
+  let count = 0;
+  for (let i = image.length - 2; i >= 1 && image[i] === "\\"; i--) count++;
+  return count % 2 === 1;
+}

@@ -1,0 +1,134 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ferry } from "../support/io.js";
+import { mutate, ROOT, seed } from "../support/seeds.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "ferry-cli-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("ferry check", () => {
+  it("passes the seed flows with exit 0", async () => {
+    const run = await ferry(["check", "mappings/"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^ok: 2 files checked in \d+ ms/m);
+  });
+
+  it("checks mappings/ when given no path", async () => {
+    expect((await ferry(["check"])).code).toBe(0);
+  });
+
+  it("points at a misspelt field with a code frame and a suggestion, exit 1", async () => {
+    const file = write("typo.map", mutate(seed("guanyi"), "<- name ", "<- nmae "));
+    const run = await ferry(["check", file], { cwd: scratch });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error[MAP2001]: unknown source field `nmae`");
+    expect(run.stderr).toContain("--> typo.map:24:29");
+    expect(run.stderr).toContain('24 |   FName        : string  <- nmae                  "客户名称"');
+    expect(run.stderr).toMatch(/\n   \| {28}\^\^\^\^ not a field of gy\.erp\.shop\.get records\n/);
+    expect(run.stderr).toContain("= help: did you mean `name`?");
+    expect(run.stderr).toMatch(/error: 1 error in 1 file \(1 file checked in \d+ ms\)/);
+  });
+
+  it("gives the same as JSON with --json", async () => {
+    const file = write("typo-json.map", mutate(seed("guanyi"), "<- name ", "<- nmae "));
+    const run = await ferry(["check", "--json", file], { cwd: scratch });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual([
+      expect.objectContaining({
+        code: "MAP2001", severity: "error", message: "unknown source field `nmae`", file: "typo-json.map",
+        line: 24, column: 29, endLine: 24, endColumn: 33, hint: "did you mean `name`?",
+      }),
+    ]);
+  });
+
+  it("colours only on a terminal, and never with NO_COLOR", async () => {
+    const file = write("colour.map", mutate(seed("guanyi"), "<- name ", "<- nmae "));
+    expect((await ferry(["check", file], { cwd: scratch, isTTY: true })).stderr).toContain("\x1b[");
+    expect((await ferry(["check", file], { cwd: scratch, isTTY: true, env: { NO_COLOR: "1" } })).stderr).not.toContain("\x1b[");
+    expect((await ferry(["check", file], { cwd: scratch, isTTY: false })).stderr).not.toContain("\x1b[");
+  });
+
+  it.each([
+    [["check", "no/such/place"], /no such file or folder: no\/such\/place/],
+    [["check", "--nope"], /unknown option '--nope'/],
+    [["chek"], /unknown command 'chek'/],
+    [["explain", "MAP9999"], /unknown code "MAP9999"/],
+  ])("exits 2 on bad usage: %j", async (argv, message) => {
+    const run = await ferry(argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+});
+
+describe("ferry build", () => {
+  it("writes one module per flow into --out", async () => {
+    const out = join(scratch, "generated");
+    const run = await ferry(["build", "mappings/", "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(join(out, "banniu-task-barcodes.ts"), "utf8")).toContain("export function map(");
+    expect(existsSync(join(out, "guanyi-shops-to-kingdee-customers.ts"))).toBe(true);
+  });
+
+  it("writes nothing when a flow has errors", async () => {
+    const file = write("broken.map", mutate(seed("guanyi"), "<- name ", "<- nmae "));
+    const out = join(scratch, "not-written");
+    const run = await ferry(["build", file, "--out", out], { cwd: scratch });
+    expect(run.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("ferry test", () => {
+  it("passes every example of the seed flows", async () => {
+    const run = await ferry(["test", "mappings/"]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^6 passed, 0 failed/m);
+  });
+
+  it("shows expected and actual per field when an example fails", async () => {
+    const file = write("wrong.map", mutate(seed("banniu"), '`101300`: "进行中"', '`101300`: "已完成"'));
+    const run = await ferry(["test", file], { cwd: scratch });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("✘ an in-progress task gets its barcode");
+    expect(run.stdout).toContain('contents.101300: expected "已完成", got "进行中"');
+    expect(run.stdout).toMatch(/^2 passed, 1 failed/m);
+  });
+
+  it("reports a row that cannot be mapped with the field's location", async () => {
+    const file = write("unmapped.map", mutate(seed("guanyi"), 'in  { id: 2, code: "md-001", name: "南山门店",', 'in  { id: 2, code: "md-001",'));
+    const run = await ferry(["test", file], { cwd: scratch });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("error: unmapped.map:24:29: field FName: required field is null");
+  });
+});
+
+describe("ferry explain", () => {
+  it("explains a code with a wrong and a right example", async () => {
+    const run = await ferry(["explain", "MAP2001"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("MAP2001: unknown source field");
+    expect(run.stdout).toContain("Wrong:");
+  });
+});
+
+describe("the ferry bin", () => {
+  it("runs as a process, with exit codes", () => {
+    const bin = `${ROOT}bin/ferry.js`;
+    if (!existsSync(`${ROOT}dist/cli/main.js`)) throw new Error("dist/ is missing: run `npm run build` (npm test does)");
+    const ok = spawnSync(process.execPath, [bin, "check", "mappings"], { cwd: ROOT, encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    const bad = spawnSync(process.execPath, [bin, "check", write("bin.map", "mapping x\nsource nope \"op\" {")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+    expect(execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

@@ -1,0 +1,21 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export const SEED_FILES = {
+  guanyi: "mappings/guanyi-shops-to-kingdee-customers.map",
+  banniu: "mappings/banniu-task-barcodes.map",
+} as const;
+
+/** The text of a seed flow of mappings/. */
+export function seed(name: keyof typeof SEED_FILES): string {
+  return readFileSync(`${ROOT}${SEED_FILES[name]}`, "utf8");
+}
+
+/** Replaces exactly one occurrence of `from` (fails loudly when the seed changed under the test). */
+export function mutate(text: string, from: string, to: string): string {
+  const at = text.indexOf(from);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`mutation target must occur exactly once: ${from}`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
