@@ -37,26 +37,28 @@ function isToken(el: CstElement): el is IToken {
 function isReal(t: IToken): boolean {
   return t.isInsertedInRecovery !== true && !Number.isNaN(t.startOffset);
 }
-function tokensOf(node: CstNode, label: string): IToken[] {
-  const els = node.children[label];
-  if (els === undefined) return [];
-  const out: IToken[] = [];
-  for (const el of els) if (isToken(el) && isReal(el)) out.push(el);
-  return out;
+/** The real (not recovery-inserted) tokens under `label`; the common all-real case allocates nothing. */
+function tokensOf(node: CstNode, label: string): readonly IToken[] {
+  const els = node.children[label] as IToken[] | undefined;
+  if (els === undefined) return noTokens;
+  if (els.every(isReal)) return els;
+  return els.filter(isReal);
 }
 function tokenOf(node: CstNode, label: string): IToken | undefined {
-  return tokensOf(node, label)[0];
+  const els = node.children[label] as IToken[] | undefined;
+  if (els === undefined) return undefined;
+  for (const t of els) if (isReal(t)) return t;
+  return undefined;
 }
-function nodesOf(node: CstNode, label: string): CstNode[] {
-  const els = node.children[label];
-  if (els === undefined) return [];
-  const out: CstNode[] = [];
-  for (const el of els) if (!isToken(el)) out.push(el);
-  return out;
+/** Every label names either tokens or subrules throughout the grammar, never both. */
+function nodesOf(node: CstNode, label: string): readonly CstNode[] {
+  return (node.children[label] as CstNode[] | undefined) ?? noNodes;
 }
 function nodeOf(node: CstNode, label: string): CstNode | undefined {
-  return nodesOf(node, label)[0];
+  return (node.children[label] as CstNode[] | undefined)?.[0];
 }
+const noTokens: readonly IToken[] = [];
+const noNodes: readonly CstNode[] = [];
 /** A node Chevrotain re-synced out of is missing children; only containers may use it. */
 function complete(node: CstNode | undefined): node is CstNode {
   return node !== undefined && node.recoveredNode !== true;
@@ -94,7 +96,7 @@ function lastToken(node: CstNode): IToken | undefined {
   return best;
 }
 function blockSpan(keyword: IToken, node: CstNode): A.Span {
-  const last = lastToken(node);
+  const last = tokenOf(node, "close") ?? lastToken(node);
   return cover(tokenSpan(keyword), last && tokenSpan(last));
 }
 
@@ -190,9 +192,17 @@ class Builder {
   }
 
   private fileSpan(): A.Span {
-    const lines = this.text.split(/\r\n|\r|\n/);
-    const last = lines[lines.length - 1] ?? "";
-    return { start: 0, end: this.text.length, line: 1, column: 1, endLine: lines.length, endColumn: last.length + 1 };
+    const text = this.text;
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return { start: 0, end: text.length, line: 1, column: 1, endLine: line, endColumn: text.length - lineStart + 1 };
   }
 
   private item(node: CstNode): A.TopLevel | undefined {
@@ -460,16 +470,27 @@ class Builder {
 
   // ---- paths ----------------------------------------------------------------------------------
 
+  /** Segment names in order; a `[` `]` belongs to the name right before it. */
   private path(node: CstNode | undefined): A.PathExpr | undefined {
     if (!complete(node)) return undefined;
+    const names = tokensOf(node, "name");
+    const opens = tokensOf(node, "open");
+    const closes = tokensOf(node, "close");
     const segments: A.PathSegment[] = [];
-    for (const seg of nodesOf(node, "segment")) {
-      if (!complete(seg)) return undefined;
-      const segName = name(tokenOf(seg, "name"));
+    let bracket = 0;
+    for (let i = 0; i < names.length; i++) {
+      const segName = name(names[i]);
       if (segName === undefined) return undefined;
-      const close = tokenOf(seg, "close");
-      const array = seg.children["LBracket"] !== undefined;
-      segments.push({ ...segName, array, span: cover(segName.span, close && tokenSpan(close)) });
+      const nextStart = names[i + 1]?.startOffset ?? Number.MAX_SAFE_INTEGER;
+      const open = opens[bracket];
+      const array = open !== undefined && open.startOffset < nextStart;
+      const close = array ? closes[bracket++] : undefined;
+      segments.push({
+        text: segName.text,
+        quoted: segName.quoted,
+        array,
+        span: close ? cover(segName.span, tokenSpan(close)) : segName.span,
+      });
     }
     const first = segments[0];
     const last = segments[segments.length - 1];
@@ -486,7 +507,7 @@ class Builder {
 
   private expression(node: CstNode | undefined): A.Expr | undefined {
     if (!complete(node)) return undefined;
-    let acc = this.binary(nodeOf(node, "input"));
+    let acc = this.binary(node);
     for (const call of nodesOf(node, "call")) {
       if (acc === undefined) return undefined;
       acc = this.pipeCall(acc, call);
@@ -555,16 +576,12 @@ class Builder {
 
   /**
    * Applies precedence to the flat `prefix* operand (op prefix* operand | matches /re/)*` sequence
-   * of a binaryExpr node, by precedence climbing over its tokens in source order.
+   * of an expression or binaryExpr node, by precedence climbing over its tokens in source order.
    */
   private binary(node: CstNode | undefined): A.Expr | undefined {
     if (!complete(node)) return undefined;
     const infixes: Infix[] = [];
-    for (const opNode of nodesOf(node, "op")) {
-      const op = tokenOf(opNode, "op");
-      if (op === undefined) return undefined;
-      infixes.push({ token: op, prec: precedence[op.image] ?? 0, regex: undefined });
-    }
+    for (const op of tokensOf(node, "op")) infixes.push({ token: op, prec: precedence[op.image] ?? 0, regex: undefined });
     const matches = tokensOf(node, "matches");
     const regexes = tokensOf(node, "regex");
     if (matches.length !== regexes.length) return undefined;
@@ -573,7 +590,7 @@ class Builder {
 
     // Operands sit between binary operators; each takes the prefix operators written before it.
     const primaries = nodesOf(node, "operand");
-    const prefixes = nodesOf(node, "prefix").flatMap((n) => tokensOf(n, "op"));
+    const prefixes = tokensOf(node, "prefix");
     const binaries = infixes.filter((i) => i.regex === undefined);
     if (primaries.length !== binaries.length + 1) return undefined;
     const operands: A.Expr[] = [];

@@ -175,8 +175,9 @@ function charHint(c: string): string | undefined {
 // ---- nesting --------------------------------------------------------------------------------
 
 interface NestingScan {
-  /** The first token past MAX_NESTING, if any; parsing stops before it. */
+  /** The first token past MAX_NESTING, if any. */
   readonly tooDeep: { token: IToken; what: "brackets" | "operators" } | undefined;
+  /** Parse only tokens before this index: the start of the top-level block holding `tooDeep`. */
   readonly cut: number;
   /** Closing brackets with no matching opener: their errors read "unexpected `)`". */
   readonly strayClosers: ReadonlySet<IToken>;
@@ -188,24 +189,29 @@ const closerOf = new Map([
   [T.LBracket, T.RBracket],
 ]);
 const closers = new Set([T.RParen, T.RBrace, T.RBracket]);
+const blockKeywords = new Set([T.Mapping, T.Source, T.Target, T.Fields, T.Check, T.Example]);
 
 /**
- * One pass over the tokens before parsing: the recursive-descent parser would overflow the stack
- * on 10,000 nested parentheses or `- - - …`, so such input is cut at the first token too deep.
+ * One pass over the tokens before parsing. The recursive-descent parser would overflow the stack on
+ * 10,000 nested parentheses, so input nested deeper than MAX_NESTING is refused. Parsing stops at
+ * the start of the top-level block that holds it (not at the deep token itself, where error
+ * recovery would run with the stack already full), so the blocks before it still get checked.
  */
 function scanNesting(tokens: readonly IToken[]): NestingScan {
   const open: IToken[] = [];
   const stray = new Set<IToken>();
   let unaryRun = 0;
+  let blockStart = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t === undefined) continue;
     const type = t.tokenType;
+    if (open.length === 0 && blockKeywords.has(type)) blockStart = i;
     unaryRun = type === T.Minus || type === T.Bang ? unaryRun + 1 : 0;
-    if (unaryRun > MAX_NESTING) return { tooDeep: { token: t, what: "operators" }, cut: i, strayClosers: stray };
+    if (unaryRun > MAX_NESTING) return { tooDeep: { token: t, what: "operators" }, cut: blockStart, strayClosers: stray };
     if (closerOf.has(type)) {
       open.push(t);
-      if (open.length > MAX_NESTING) return { tooDeep: { token: t, what: "brackets" }, cut: i, strayClosers: stray };
+      if (open.length > MAX_NESTING) return { tooDeep: { token: t, what: "brackets" }, cut: blockStart, strayClosers: stray };
     } else if (closers.has(type)) {
       const top = open[open.length - 1];
       if (top !== undefined && closerOf.get(top.tokenType) === type) open.pop();
@@ -224,7 +230,7 @@ function nestingDiagnostic(tooDeep: NonNullable<NestingScan["tooDeep"]>, file: s
     message,
     file,
     span: tokenSpan(tooDeep.token),
-    hint: "the rest of the file was not read; flatten the expression or the data",
+    hint: "this block and the rest of the file were not read; flatten the expression or the data",
   });
 }
 

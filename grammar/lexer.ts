@@ -94,6 +94,10 @@ export function decodeString(image: string): {
   value: string;
   badEscapes: { index: number; length: number }[];
 } {
+  if (!image.includes("\\")) {
+    const closed = image.length > 1 && image.endsWith('"');
+    return { value: image.slice(1, closed ? -1 : undefined), badEscapes: [] };
+  }
   const end = image.length > 1 && image.endsWith('"') && !endsEscaped(image) ? image.length - 1 : image.length;
   const badEscapes: { index: number; length: number }[] = [];
   let value = "";

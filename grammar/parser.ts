@@ -36,12 +36,14 @@ const expectations: Readonly<Record<string, string>> = {
   "windowSetting:DotDot": "expected `..` between the window's start and end parameters",
   "primary:Kw_else": "expected `else` (an `if` needs both branches)",
   "rateSetting:Slash": "expected `/`, as in `rate 2/s`",
+  "expression:RegexLiteral": "expected a regular expression `/…/` after `matches`",
   "binaryExpr:RegexLiteral": "expected a regular expression `/…/` after `matches`",
 };
 
 /** Readable messages in the house style; the span comes from the exception's token. */
 const errorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+  buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
+    if (actual.tokenType === T.Comma && previous.tokenType === T.Comma) return "expected a value, found `,`";
     const what = expectations[`${ruleName}:${expected.name}`] ?? `expected ${describeExpected(expected)}`;
     return `${what}, found ${describeToken(actual)}`;
   },
@@ -114,7 +116,7 @@ export class MapParser extends CstParser {
     this.CONSUME(T.StringLiteral, { LABEL: "operation" });
     this.CONSUME(T.LBrace);
     this.MANY(() => this.SUBRULE(this.setting));
-    this.CONSUME(T.RBrace);
+    this.CONSUME(T.RBrace, { LABEL: "close" });
   });
 
   // ---- settings ------------------------------------------------------------------------------
@@ -348,38 +350,85 @@ export class MapParser extends CstParser {
 
   // ---- paths -----------------------------------------------------------------------------------
 
+  /** Segments are inlined: a `[` `]` pair belongs to the name just before it. */
   public path = this.RULE("path", () => {
-    this.SUBRULE(this.segment);
+    this.segment(1);
     this.MANY(() => {
       this.CONSUME(T.Dot);
-      this.SUBRULE2(this.segment);
+      this.segment(2);
     });
   });
 
-  public segment = this.RULE("segment", () => {
-    this.OR({
+  private segment(idx: 1 | 2): void {
+    this.or(idx, {
       DEF: [
-        { ALT: () => this.CONSUME(T.Name, { LABEL: "name" }) },
-        { ALT: () => this.CONSUME(T.BacktickName, { LABEL: "name" }) },
+        { ALT: () => this.consume(idx, T.Name, { LABEL: "name" }) },
+        { ALT: () => this.consume(idx, T.BacktickName, { LABEL: "name" }) },
       ],
       ERR_MSG: "a name",
     });
-    this.OPTION(() => {
-      this.CONSUME(T.LBracket);
-      this.CONSUME(T.RBracket, { LABEL: "close" });
+    this.option(idx, () => {
+      this.consume(idx, T.LBracket, { LABEL: "open" });
+      this.consume(idx, T.RBracket, { LABEL: "close" });
     });
-  });
+  }
 
   // ---- expressions -----------------------------------------------------------------------------
 
+  /**
+   * An operator sequence followed by pipes. The sequence is inlined (see `operators`) rather than a
+   * subrule so that each level of `( … )` costs two rule calls: 200 levels fit on Node's stack.
+   */
   public expression = this.RULE("expression", () => {
-    this.SUBRULE(this.binaryExpr, { LABEL: "input" });
-    this.MANY(() => {
+    this.operators();
+    this.MANY4(() => {
       this.CONSUME(T.Pipe);
       this.SUBRULE(this.pipeCall, { LABEL: "call" });
     });
   });
 
+  /** An operator sequence without pipes: the `else` branches of pipes, lookups and `if`. */
+  public binaryExpr = this.RULE("binaryExpr", () => {
+    this.operators();
+  });
+
+  /**
+   * `prefix* operand (op prefix* operand | matches /re/)*`, flat: build-ast applies precedence,
+   * which keeps the grammar (and the stack) from growing a rule per precedence level.
+   */
+  private operators(): void {
+    this.MANY(() => this.prefix(1));
+    this.SUBRULE(this.primary, { LABEL: "operand" });
+    this.MANY2(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.OR2(binaryOperators.map((type) => ({ ALT: () => this.CONSUME2(type, { LABEL: "op" }) })));
+            this.MANY3(() => this.prefix(3));
+            this.SUBRULE2(this.primary, { LABEL: "operand" });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Matches, { LABEL: "matches" });
+            this.CONSUME(T.RegexLiteral, { LABEL: "regex" });
+          },
+        },
+      ]);
+    });
+  }
+
+  private prefix(idx: 1 | 3): void {
+    this.or(idx + 3, [
+      { ALT: () => this.consume(idx, T.Bang, { LABEL: "prefix" }) },
+      { ALT: () => this.consume(idx, T.Minus, { LABEL: "prefix" }) },
+    ]);
+  }
+
+  /**
+   * `else` is only taken after a table (`| map { … } else v`): no other pipe has a use for it, and
+   * this way `if c then x | trim else y` keeps its `else` for the `if`.
+   */
   public pipeCall = this.RULE("pipeCall", () => {
     this.CONSUME(T.Name, { LABEL: "name" });
     this.OPTION(() => this.SUBRULE(this.argList, { LABEL: "args" }));
@@ -394,10 +443,10 @@ export class MapParser extends CstParser {
         this.OPTION4(() => this.CONSUME2(T.Comma));
       });
       this.CONSUME(T.RBrace, { LABEL: "tableClose" });
-    });
-    this.OPTION5(() => {
-      this.CONSUME(T.Else);
-      this.SUBRULE(this.binaryExpr, { LABEL: "else" });
+      this.OPTION5(() => {
+        this.CONSUME(T.Else);
+        this.SUBRULE(this.binaryExpr, { LABEL: "else" });
+      });
     });
   });
 
@@ -427,49 +476,6 @@ export class MapParser extends CstParser {
     });
     this.CONSUME(T.Colon);
     this.SUBRULE(this.expression, { LABEL: "value" });
-  });
-
-  /**
-   * All binary operators in one flat rule (`prefix* operand (op prefix* operand | matches regex)*`);
-   * build-ast applies precedence. One rule instead of one per level keeps each nesting level of
-   * `( … )` to three rule calls, so 200 levels fit comfortably on Node's default stack.
-   */
-  public binaryExpr = this.RULE("binaryExpr", () => {
-    this.MANY(() => this.SUBRULE(this.prefixOp, { LABEL: "prefix" }));
-    this.SUBRULE(this.primary, { LABEL: "operand" });
-    this.MANY2(() => {
-      this.OR([
-        {
-          ALT: () => {
-            this.SUBRULE(this.binaryOp, { LABEL: "op" });
-            this.MANY3(() => this.SUBRULE2(this.prefixOp, { LABEL: "prefix" }));
-            this.SUBRULE2(this.primary, { LABEL: "operand" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Matches, { LABEL: "matches" });
-            this.CONSUME(T.RegexLiteral, { LABEL: "regex" });
-          },
-        },
-      ]);
-    });
-  });
-
-  public prefixOp = this.RULE("prefixOp", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Bang, { LABEL: "op" }) },
-      { ALT: () => this.CONSUME(T.Minus, { LABEL: "op" }) },
-    ]);
-  });
-
-  public binaryOp = this.RULE("binaryOp", () => {
-    this.OR(
-      [
-        T.Coalesce, T.OrOr, T.AndAnd, T.EqEq, T.NotEq, T.LessEq, T.GreaterEq, T.Less, T.Greater,
-        T.Plus, T.Minus, T.Star, T.Slash, T.Percent,
-      ].map((type) => ({ ALT: () => this.CONSUME(type, { LABEL: "op" }) })),
-    );
   });
 
   /** Parentheses and `if` are inlined here (not separate rules) to keep nesting cheap on the stack. */
@@ -582,6 +588,11 @@ export class MapParser extends CstParser {
     this.CONSUME(T.RBracket, { LABEL: "close" });
   });
 }
+
+const binaryOperators: readonly TokenType[] = [
+  T.Coalesce, T.OrOr, T.AndAnd, T.EqEq, T.NotEq, T.LessEq, T.GreaterEq, T.Less, T.Greater,
+  T.Plus, T.Minus, T.Star, T.Slash, T.Percent,
+];
 
 /** Tokens that carry no value, so inventing one during recovery loses nothing. */
 const insertable = new Set<TokenType>([

@@ -56,7 +56,8 @@ export class ExprEmitter {
       case "alias":
         return this.path(scope.alias?.variable ?? scope.record, e.path, e.type, false);
       case "row":
-        return this.path(scope.record, e.path, e.type, false);
+        // The row is typed by the Target interface: plain property reads.
+        return `${scope.record}${e.path.map((seg, i) => (i === 0 ? accessor(seg) : `?.${accessor(seg).replace(/^\./, "")}`)).join("")}`;
       case "window":
         return `(ctx.window?.${e.part} ?? null)`;
       case "env":
@@ -67,12 +68,12 @@ export class ExprEmitter {
         return this.binary(e, scope);
       case "unary":
         return e.op === "!"
-          ? `!o.truthy(${this.emit(e.operand, scope)})`
+          ? `!${this.condition(e.operand, scope)}`
           : this.typed(`o.negate(${this.emit(e.operand, scope)})`, e.type, "number | null");
       case "matches":
         return `o.matches(${this.declare(`new RegExp(${literal(e.pattern)}, ${literal(e.flags)})`)}, ${this.emit(e.value, scope)})`;
       case "if":
-        return `(o.truthy(${this.emit(e.test, scope)}) ? ${this.emit(e.then, scope)} : ${this.emit(e.else, scope)})`;
+        return `(${this.condition(e.test, scope)} ? ${this.emit(e.then, scope)} : ${this.emit(e.else, scope)})`;
       case "pipe": {
         const args = [this.emit(e.input, scope), ...e.args.map((a) => this.emit(a, scope))];
         return `p.${e.name === "default" ? "default" : e.name}(${args.join(", ")})`;
@@ -94,6 +95,12 @@ export class ExprEmitter {
       default:
         return assertNever(e);
     }
+  }
+
+  /** An expression as a boolean: booleans as they are, other values by the language's truthiness. */
+  condition(e: Expr, scope: EmitScope): string {
+    const code = this.emit(e, scope);
+    return e.type.base === "bool" && !e.type.nullable ? code : `o.truthy(${code})`;
   }
 
   /**
@@ -137,7 +144,7 @@ export class ExprEmitter {
     const a = this.emit(e.left, scope);
     const b = this.emit(e.right, scope);
     if (e.op === "??") return `(${a} ?? ${b})`;
-    if (e.op === "&&" || e.op === "||") return `(o.truthy(${a}) ${e.op} o.truthy(${b}))`;
+    if (e.op === "&&" || e.op === "||") return `(${this.condition(e.left, scope)} ${e.op} ${this.condition(e.right, scope)})`;
     if (e.op === "==") return `o.eq(${a}, ${b})`;
     if (e.op === "!=") return `!o.eq(${a}, ${b})`;
     if (COMPARE.has(e.op)) return `o.compare(${literal(e.op)}, ${a}, ${b})`;

@@ -31,9 +31,9 @@ describe("ferry check", () => {
     const run = await ferry(["check", file], { cwd: scratch });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("error[MAP2001]: unknown source field `nmae`");
-    expect(run.stderr).toContain("--> typo.map:24:29");
-    expect(run.stderr).toContain('24 |   FName        : string  <- nmae                  "客户名称"');
-    expect(run.stderr).toMatch(/\n   \| {28}\^\^\^\^ not a field of gy\.erp\.shop\.get records\n/);
+    expect(run.stderr).toContain("--> typo.map:23:29");
+    expect(run.stderr).toContain('23 |   FName        : string  <- nmae                  "客户名称"');
+    expect(run.stderr).toMatch(/\n   \| {29}\^\^\^\^ not a field of gy\.erp\.shop\.get records\n/);
     expect(run.stderr).toContain("= help: did you mean `name`?");
     expect(run.stderr).toMatch(/error: 1 error in 1 file \(1 file checked in \d+ ms\)/);
   });
@@ -45,7 +45,7 @@ describe("ferry check", () => {
     expect(JSON.parse(run.stdout)).toEqual([
       expect.objectContaining({
         code: "MAP2001", severity: "error", message: "unknown source field `nmae`", file: "typo-json.map",
-        line: 24, column: 29, endLine: 24, endColumn: 33, hint: "did you mean `name`?",
+        line: 23, column: 29, endLine: 23, endColumn: 33, hint: "did you mean `name`?",
       }),
     ]);
   });
@@ -107,7 +107,7 @@ describe("ferry test", () => {
     const file = write("unmapped.map", mutate(seed("guanyi"), 'in  { id: 2, code: "md-001", name: "南山门店",', 'in  { id: 2, code: "md-001",'));
     const run = await ferry(["test", file], { cwd: scratch });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain("error: unmapped.map:24:29: field FName: required field is null");
+    expect(run.stdout).toContain("error: unmapped.map:23:29: field FName: required field is null (value null)");
   });
 });
 

@@ -38,31 +38,31 @@ const banniu = seed("banniu");
 
 // Each row: a one-place mistake in a seed flow, and the diagnostic it must give.
 const mistakes: [string, string, string, string, string, { line: number; column: number; hint?: RegExp }][] = [
-  ["misspelt source field", guanyi, "<- name ", "<- nmae ", "MAP2001", { line: 24, column: 29, hint: /did you mean `name`\?/ }],
-  ["misspelt target field", guanyi, "FNumber      : string", "FNmuber      : string", "MAP2002", { line: 25, column: 3, hint: /`FNumber`/ }],
-  ["duplicate target field", guanyi, "FNumber      : string  <- code", "FName        : string  <- code", "MAP2003", { line: 25, column: 3 }],
-  ["unknown pipe", guanyi, "<- code ", "<- code | uppr ", "MAP2004", { line: 25, column: 36, hint: /`upper`/ }],
-  ["wrong arity", guanyi, "<- code ", "<- code | substr() ", "MAP2005", { line: 25, column: 36 }],
-  ["number into a string field", guanyi, "<- code ", "<- id ", "MAP2006", { line: 25, column: 29, hint: /\| string/ }],
-  ["ref fed a bare string", guanyi, 'FUseOrgId    : ref     <- "100" | ref(FNumber)', 'FUseOrgId    : ref     <- "100"', "MAP2007", { line: 27, column: 29, hint: /ref\(FNumber\)/ }],
+  ["misspelt source field", guanyi, "<- name ", "<- nmae ", "MAP2001", { line: 23, column: 29, hint: /did you mean `name`\?/ }],
+  ["misspelt target field", guanyi, "FNumber      : string", "FNmuber      : string", "MAP2002", { line: 24, column: 3, hint: /`FNumber`/ }],
+  ["duplicate target field", guanyi, "FNumber      : string  <- code", "FName        : string  <- code", "MAP2003", { line: 24, column: 3 }],
+  ["unknown pipe", guanyi, "<- code ", "<- code | uppr ", "MAP2004", { line: 24, column: 36, hint: /`upper`/ }],
+  ["wrong arity", guanyi, "<- code ", "<- code | substr() ", "MAP2005", { line: 24, column: 36 }],
+  ["number into a string field", guanyi, "<- code ", "<- id ", "MAP2006", { line: 24, column: 29, hint: /\| string/ }],
+  ["ref fed a bare string", guanyi, 'FUseOrgId    : ref     <- "100" | ref(FNumber)', 'FUseOrgId    : ref     <- "100"', "MAP2007", { line: 26, column: 29, hint: /ref\(FNumber\)/ }],
   ["unknown connector", guanyi, 'source guanyi "', 'source guanyl "', "MAP3001", { line: 5, column: 8, hint: /`guanyi`/ }],
   ["unknown operation", guanyi, '"gy.erp.shop.get"', '"gy.erp.shops.get"', "MAP3002", { line: 5, column: 15 }],
   ["unknown option", guanyi, "option IsAutoSubmitAndAudit ", "option IsAutoSubmitAudit ", "MAP3003", { line: 18, column: 10, hint: /IsAutoSubmitAndAudit/ }],
-  ["option of the wrong type", guanyi, "IsVerifyBaseDataField = true", 'IsVerifyBaseDataField = "yes"', "MAP3004", { line: 17, column: 32 }],
+  ["option of the wrong type", guanyi, "IsVerifyBaseDataField = true", 'IsVerifyBaseDataField = "yes"', "MAP3004", { line: 17, column: 34 }],
   ["unknown form", guanyi, '"BD_Customer"', '"BD_Customr"', "MAP3005", { line: 15, column: 10, hint: /BD_Customer/ }],
-  ["required field missing", guanyi, '  FCreateOrgId : ref     <- "100" | ref(FNumber)   "创建组织"\n', "", "MAP2008", { line: 23, column: 1 }],
+  ["required field missing", guanyi, '  FCreateOrgId : ref     <- "100" | ref(FNumber)   "创建组织"\n', "", "MAP2008", { line: 22, column: 1 }],
   ["idcheck names an unmapped field", guanyi, "idcheck FNumber", "idcheck FNumbr", "MAP2009", { line: 19, column: 11 }],
-  ["example key not a source field", guanyi, 'in  { id: 2, code: "md-001", name:', 'in  { id: 2, code: "md-001", nmae:', "MAP2010", { line: 50, column: 34, hint: /`name`/ }],
-  ["example key not a target field", guanyi, 'FName: "南山门店"', 'FNmae: "南山门店"', "MAP2010", { line: 52, column: 5, hint: /`FName`/ }],
-  ["unknown type", guanyi, "FName        : string ", "FName        : strin  ", "MAP2011", { line: 24, column: 18, hint: /`string`/ }],
-  ["declared type differs from the catalog", guanyi, "FName        : string ", "FName        : int    ", "MAP2006", { line: 24, column: 18 }],
-  ["window too long for Banniu", banniu, " step 1d format", " step 2d format", "MAP3010", { line: 8, column: 47 }],
+  ["example key not a source field", guanyi, 'in  { id: 2, code: "md-001", name:', 'in  { id: 2, code: "md-001", nmae:', "MAP2010", { line: 48, column: 32, hint: /`name`/ }],
+  ["example key not a target field", guanyi, 'FName: "南山门店"', 'FNmae: "南山门店"', "MAP2010", { line: 50, column: 5, hint: /`FName`/ }],
+  ["unknown type", guanyi, "FName        : string ", "FName        : strin  ", "MAP2011", { line: 23, column: 18, hint: /`string`/ }],
+  ["declared type differs from the catalog", guanyi, "FName        : string ", "FName        : int    ", "MAP2006", { line: 23, column: 18 }],
+  ["window too long for Banniu", banniu, " step 1d format", " step 2d format", "MAP3010", { line: 8, column: 44 }],
   ["unknown request parameter", banniu, "window  star_created", "window  star_create", "MAP3007", { line: 8, column: 11, hint: /star_created/ }],
   ["unknown response path", guanyi, "records shops", "records shop", "MAP3008", { line: 8, column: 11, hint: /`shops`/ }],
-  ["unknown function", guanyi, "<- code ", "<- upper(code) ", "MAP2012", { line: 25, column: 29, hint: /pipe/ }],
-  ["window used without a window", banniu, 'project_id <- "27912" }', 'project_id <- window.start }', "MAP3007", { line: 7, column: 13 }],
-  ["lookup that ignores the record", banniu, "{ $eq: `27963` }", '{ $eq: "x" }', "MAP2018", { line: 27, column: 42 }],
-  ["map without else", banniu, ' else "未知状态"', "", "MAP2015", { line: 30, column: 41 }],
+  ["unknown function", guanyi, "<- code ", "<- upper(code) ", "MAP2012", { line: 24, column: 29, hint: /pipe/ }],
+  ["window part that does not exist", banniu, 'project_id <- "27912" }', 'project_id <- window.strat }', "MAP2017", { line: 7, column: 27, hint: /`start`/ }],
+  ["lookup that ignores the record", banniu, "{ $eq: `27963` }", '{ $eq: "x" }', "MAP2018", { line: 25, column: 42 }],
+  ["map without else", banniu, ' else "未知状态"', "", "MAP2015", { line: 27, column: 47 }],
   ["check rule on an unwritten field", guanyi, 'FName != ""', 'FNmae != ""', "MAP2025", { line: 35, column: 3 }],
   ["bad regular expression", guanyi, "/^[A-Za-z0-9_-]+$/", "/^[A-Za-z0-9_-+$/", "MAP1007", { line: 34, column: 19 }],
 ];
@@ -82,7 +82,7 @@ describe("checker diagnostics", () => {
     text = mutate(text, "idcheck FNumber", "idcheck FNumbr");
     const found = codes(text);
     expect(found.map((d) => d.code)).toEqual(["MAP2009", "MAP2001", "MAP2004"]);
-    expect(found.map((d) => d.line)).toEqual([19, 24, 25]);
+    expect(found.map((d) => d.line)).toEqual([19, 23, 24]);
   });
 
   it("warns, without failing, when an optional source field feeds a required target field", () => {

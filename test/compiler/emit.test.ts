@@ -50,7 +50,7 @@ describe("emit", () => {
   it("fails a row whose required field is null with the field's .map location", () => {
     const flow = loadModule(compile(seed("guanyi"), SEED_FILES.guanyi));
     const ctx = { window: null, env: () => undefined, now: () => "", lookup: () => undefined, jsonata: () => undefined };
-    expect(() => flow.map({ id: 1, code: "c1" }, ctx)).toThrow(`${SEED_FILES.guanyi}:24:29: field FName: required field is null`);
+    expect(() => flow.map({ id: 1, code: "c1" }, ctx)).toThrow(`${SEED_FILES.guanyi}:23:29: field FName: required field is null`);
   });
 });
 
