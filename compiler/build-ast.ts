@@ -66,6 +66,7 @@ function complete(node: CstNode | undefined): node is CstNode {
 
 // ---- spans ------------------------------------------------------------------------------------
 
+/** The span of one token (Chevrotain's ends are inclusive; ours are exclusive). */
 export function tokenSpan(t: IToken): A.Span {
   return {
     start: t.startOffset,
@@ -100,7 +101,7 @@ function blockSpan(keyword: IToken, node: CstNode): A.Span {
   return cover(tokenSpan(keyword), last && tokenSpan(last));
 }
 
-// ---- literals ---------------------------------------------------------------------------------
+// ---- operators --------------------------------------------------------------------------------
 
 /** Binding strength of infix operators; `matches` shares the comparison level. */
 const precedence: Readonly<Record<string, number>> = {
@@ -122,6 +123,8 @@ interface ClimbState {
   nextOperand: number;
   nextInfix: number;
 }
+
+// ---- literals ---------------------------------------------------------------------------------
 
 const durationUnits: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -1,4 +1,4 @@
-import type { IRecognitionException, IToken } from "chevrotain";
+import { EOF, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import {
   describeToken,
   parseTokens,
@@ -20,41 +20,41 @@ export const MAX_NESTING = 200;
  */
 export function parseMapFile(text: string, file: string): { value: MapFile; diagnostics: Diagnostic[] } {
   const lexed = tokenize(text);
-  const lexDiagnostics = lexed.problems.flatMap((p, i) => {
+  let lexDiagnostics = lexed.problems.flatMap((p, i) => {
     const prev = lexed.problems[i - 1];
     // A run of garbage bytes is noise after its first report on the line.
     if (p.kind === "unexpected-character" && prev?.kind === p.kind && prev.line === p.line) return [];
     return [lexDiagnostic(p, file)];
   });
+  if (lexed.problemsTruncated) lexDiagnostics = withNote(lexDiagnostics, "more lexical errors follow; fix these first");
   const scan = scanNesting(lexed.tokens);
   const nestingDiagnostics = scan.tooDeep ? [nestingDiagnostic(scan.tooDeep, file)] : [];
   const tokens = scan.tooDeep ? lexed.tokens.slice(0, scan.cut) : lexed.tokens;
 
-  let parsed: ReturnType<typeof parseTokens>;
   try {
-    parsed = parseTokens(tokens);
+    const parsed = parseTokens(tokens);
+    let syntax = syntaxDiagnostics(parsed.errors, {
+      file,
+      tokens,
+      stray: scan.strayClosers,
+      truncated: scan.tooDeep !== undefined || parsed.stoppedAt !== undefined,
+      earlier: [...lexDiagnostics, ...nestingDiagnostics],
+      cascadeSources: lexed.problems.filter((p) => p.kind === "unexpected-character"),
+    });
+    if (parsed.stoppedAt) syntax = withNote(syntax, "too many syntax errors: the rest of the file was not read");
+    const built = buildAst({ cst: parsed.cst, text, file, docs: lexed.docs });
+    return {
+      value: built.value,
+      diagnostics: sortDiagnostics([...lexDiagnostics, ...nestingDiagnostics, ...syntax, ...built.diagnostics]),
+    };
   } catch (e) {
-    // Nesting the scan cannot see (e.g. thousands of chained `if`s) can still exhaust the stack.
+    // Nesting the scan cannot see (thousands of chained `if`s) can still exhaust the stack.
     if (!(e instanceof RangeError)) throw e;
     const first = lexed.tokens[0];
     const span = first ? tokenSpan(first) : startSpan;
     const d = diagnostic("MAP1005", { message: "the file nests expressions too deeply to parse", file, span });
     return { value: emptyFile(text), diagnostics: sortDiagnostics([...lexDiagnostics, d]) };
   }
-
-  const syntax = syntaxDiagnostics(parsed.errors, {
-    file,
-    tokens,
-    stray: scan.strayClosers,
-    truncated: scan.tooDeep !== undefined,
-    earlier: [...lexDiagnostics, ...nestingDiagnostics],
-    cascadeSources: lexed.problems.filter((p) => p.kind === "unexpected-character"),
-  });
-  const built = buildAst({ cst: parsed.cst, text, file, docs: lexed.docs });
-  return {
-    value: built.value,
-    diagnostics: sortDiagnostics([...lexDiagnostics, ...nestingDiagnostics, ...syntax, ...built.diagnostics]),
-  };
 }
 
 /**
@@ -80,6 +80,13 @@ export function decodeMapFile(bytes: Uint8Array, file: string): { value: string 
     return notText();
   }
   return { value: text.startsWith("\uFEFF") ? text.slice(1) : text, diagnostics: [] };
+}
+
+/** The list with a note added to its last diagnostic. */
+function withNote(diagnostics: readonly Diagnostic[], note: string): Diagnostic[] {
+  const last = diagnostics[diagnostics.length - 1];
+  if (last === undefined) return [...diagnostics];
+  return [...diagnostics.slice(0, -1), { ...last, notes: [...(last.notes ?? []), note] }];
 }
 
 // ---- lexical problems -----------------------------------------------------------------------
@@ -168,6 +175,8 @@ function charHint(c: string): string | undefined {
   if (c === "'") return "strings are written in double quotes";
   if (c === ";") return "lines need no `;`";
   if (c === "#") return "comments start with //";
+  if (c === "&") return "`and` is written &&";
+  if (c === "$") return "operators in lookup filters are written $eq, $in, …";
   if (/\p{L}|\p{N}/u.test(c)) return "names that are not plain identifiers go in backticks; text goes in double quotes";
   return undefined;
 }
@@ -183,7 +192,7 @@ interface NestingScan {
   readonly strayClosers: ReadonlySet<IToken>;
 }
 
-const closerOf = new Map([
+const closerOf = new Map<TokenType, TokenType>([
   [T.LParen, T.RParen],
   [T.LBrace, T.RBrace],
   [T.LBracket, T.RBracket],
@@ -213,8 +222,11 @@ function scanNesting(tokens: readonly IToken[]): NestingScan {
       open.push(t);
       if (open.length > MAX_NESTING) return { tooDeep: { token: t, what: "brackets" }, cut: blockStart, strayClosers: stray };
     } else if (closers.has(type)) {
-      const top = open[open.length - 1];
-      if (top !== undefined && closerOf.get(top.tokenType) === type) open.pop();
+      // A closer ends the nearest opener of its kind (openers left inside are unclosed, which the
+      // parser reports); with no such opener it is stray.
+      let match = open.length - 1;
+      while (match >= 0 && closerOf.get(open[match]?.tokenType as TokenType) !== type) match--;
+      if (match >= 0) open.length = match;
       else stray.add(t);
     }
   }
@@ -285,7 +297,7 @@ function hintFor(error: IRecognitionException, ctx: SyntaxContext): string | und
 }
 
 function isEof(t: IToken): boolean {
-  return t.tokenType.name === "EOF";
+  return t.tokenType === EOF;
 }
 
 function offsetOf(t: IToken): number {

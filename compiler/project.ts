@@ -4,6 +4,8 @@ import { checkBytes } from "./compile.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { emitModule, type EmitOptions } from "./emit/module.js";
 import type { FlowModel } from "./model.js";
+import { loadModule } from "./examples.js";
+import type { FlowModule } from "../runtime/types.js";
 
 /** One `.map` file and what the compiler made of it. */
 export interface FileResult {
@@ -107,4 +109,42 @@ export function writeModules(results: readonly FileResult[], outDir: string, cwd
     }
   }
   return { written, diagnostics };
+}
+
+/** A flow ready to run: its checked model and its loaded module. */
+export interface LoadedFlow {
+  readonly result: FileResult;
+  readonly module: FlowModule | undefined;
+}
+
+/**
+ * Reads, checks and compiles one `.map` file in memory (what `ferry run` runs). `pathOrName` is a
+ * `.map` path, or the name of a flow found in the `mappings/` folder.
+ */
+export function loadFlow(pathOrName: string, cwd: string): LoadedFlow {
+  const file = resolveFlowFile(pathOrName, cwd);
+  const [result] = checkFiles([file], cwd);
+  if (!result) throw new UsageError(`cannot read ${pathOrName}`);
+  return { result, module: result.model ? loadModule(emitModule(result.model)) : undefined };
+}
+
+function resolveFlowFile(pathOrName: string, cwd: string): { file: string; outName: string } {
+  const abs = resolve(cwd, pathOrName);
+  try {
+    if (statSync(abs).isFile()) return { file: display(abs, cwd), outName: basename(abs).replace(/\.map$/, "") };
+  } catch {
+    // not a path: look for a flow of that name below
+  }
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(pathOrName)) {
+    let candidates: { file: string; outName: string }[] = [];
+    try {
+      candidates = findMapFiles(["mappings"], cwd);
+    } catch {
+      candidates = [];
+    }
+    const named = new RegExp(`^\\s*mapping\\s+${pathOrName}\\b`, "m");
+    const hit = candidates.find((c) => named.test(readFileSync(resolve(cwd, c.file), "utf8")));
+    if (hit) return hit;
+  }
+  throw new UsageError(`no such flow: ${pathOrName} (give a .map file, or the name of a flow in mappings/)`);
 }

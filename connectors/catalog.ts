@@ -22,11 +22,17 @@ export interface FieldSchema {
   readonly openKeys?: OpenKeys;
 }
 
+/**
+ * The type of open-key values. `"any"` is for systems that describe no schema at all (the generic
+ * http connector): values may be of any type, so the checker cannot hold them to one.
+ */
+export type OpenKeyType = FieldType | "any";
+
 /** Keys that are data rather than schema, such as Banniu's numeric column ids. */
 export interface OpenKeys {
   /** A JavaScript regular expression source every such key must match, e.g. "^[0-9]+$". */
   readonly pattern: string;
-  readonly type: FieldType;
+  readonly type: OpenKeyType;
   readonly description: string;
 }
 
@@ -88,6 +94,8 @@ export interface OperationSchema {
   /** HTTP method the wire protocol uses. */
   readonly method: "GET" | "POST";
   readonly params: readonly ParamSchema[];
+  /** The operation takes any request parameter (generic http): `params` lists none, the checker skips MAP3007. */
+  readonly anyParams?: boolean;
   /** read: the record each row of the response is; write: the row written (absent when `forms` give it). */
   readonly record?: RecordSchema;
   /** write operations addressed by form (Kingdee): the forms and their row schemas. */
@@ -99,6 +107,8 @@ export interface OperationSchema {
     readonly total?: string;
     readonly paths: readonly string[];
   };
+  /** read: any response path may exist (generic http); `response.paths` lists only the defaults, the checker skips MAP3008. */
+  readonly anyResponsePath?: boolean;
   readonly limits?: OperationLimits;
   /** Defaults when the `.map` file gives none. */
   readonly defaults?: {
@@ -112,6 +122,11 @@ export interface ConnectorCatalog {
   readonly name: string;
   readonly title: string;
   readonly operations: readonly OperationSchema[];
+  /**
+   * Systems whose operations are arbitrary paths (generic http): any operation name starting with
+   * `/` is this template, renamed. `operations` then only shows the templates for docs and messages.
+   */
+  readonly dynamic?: { readonly read: OperationSchema; readonly write: OperationSchema };
   readonly defaults: {
     readonly rate?: Rate;
     readonly retry: { readonly attempts: number; readonly minMs: number; readonly maxMs: number };

@@ -4,6 +4,7 @@
 import { banniuCatalog } from "./banniu/catalog.js";
 import type { ConnectorCatalog, OperationSchema } from "./catalog.js";
 import { guanyiCatalog } from "./guanyi/catalog.js";
+import { httpCatalog } from "./http/catalog.js";
 import { kingdeeCatalog } from "./kingdee/catalog.js";
 
 export type {
@@ -12,6 +13,7 @@ export type {
   FieldType,
   FormSchema,
   OpenKeys,
+  OpenKeyType,
   OperationLimits,
   OperationSchema,
   OptionSchema,
@@ -19,17 +21,27 @@ export type {
   Rate,
   RecordSchema,
 } from "./catalog.js";
-export { banniuCatalog, guanyiCatalog, kingdeeCatalog };
+export { banniuCatalog, guanyiCatalog, httpCatalog, kingdeeCatalog };
 
 /** Every built-in connector, in a stable order (docs and "did you mean" lists rely on it). */
-export const CONNECTORS: readonly ConnectorCatalog[] = Object.freeze([guanyiCatalog, kingdeeCatalog, banniuCatalog]);
+export const CONNECTORS: readonly ConnectorCatalog[] = Object.freeze([guanyiCatalog, kingdeeCatalog, banniuCatalog, httpCatalog]);
 
 /** The connector named `name` (as written after `source`/`target` in a `.map` file), if any. */
 export function findConnector(name: string): ConnectorCatalog | undefined {
   return CONNECTORS.find((c) => c.name === name);
 }
 
-/** The operation of `connector` named `name` (the `.map` name, not the wire name), if any. */
-export function findOperation(connector: ConnectorCatalog, name: string): OperationSchema | undefined {
+/**
+ * The operation of `connector` named `name` (the `.map` name, not the wire name), if any. For a
+ * connector with `dynamic` templates (http), a name starting with `/` is the template of `direction`
+ * (read when not given) renamed to `name`, so the checker can pass the direction of the block.
+ */
+export function findOperation(connector: ConnectorCatalog, name: string, direction?: "read" | "write"): OperationSchema | undefined {
+  if (connector.dynamic && name.startsWith("/")) {
+    const template = connector.dynamic[direction ?? "read"];
+    // Messages name the record schema by its title: "/shops records" says more than "http records".
+    const title = `${name} ${template.direction === "write" ? "rows" : "records"}`;
+    return template.record ? { ...template, name, record: { ...template.record, title } } : { ...template, name };
+  }
   return connector.operations.find((op) => op.name === name);
 }

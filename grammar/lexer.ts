@@ -2,6 +2,8 @@ import { Lexer, type IToken, type TokenType } from "chevrotain";
 import {
   allTokens,
   BadNumber,
+  MAX_UNKNOWN_RUNS,
+  unknownRuns,
   StringLiteral,
   UnterminatedBacktick,
   UnterminatedRegex,
@@ -29,9 +31,14 @@ export interface LexResult {
   readonly tokens: IToken[];
   /** `///` doc comments, in source order. */
   readonly docs: IToken[];
-  /** In source order. */
+  /** In source order; at most MAX_PROBLEMS. */
   readonly problems: LexProblem[];
+  /** True when there were more problems than `problems` holds. */
+  readonly problemsTruncated: boolean;
 }
+
+/** Past this many, lexical problems are counted but not listed: nobody reads the 101st. */
+export const MAX_PROBLEMS = MAX_UNKNOWN_RUNS;
 
 const lexer = new Lexer([...allTokens], { positionTracking: "full", ensureOptimizations: true });
 
@@ -48,8 +55,13 @@ const problemOfToken = new Map<TokenType, LexProblem["kind"]>([
  * the parser can carry on.
  */
 export function tokenize(text: string): LexResult {
+  unknownRuns.length = 0;
   const result = lexer.tokenize(text);
-  const problems: LexProblem[] = result.errors.map((e) => ({
+  const runs = unknownRuns.splice(0);
+  const fromRuns = runs.length === 0 ? [] : positioned(text, runs);
+  // Chevrotain's own error recovery should never run (UnknownRun catches stray characters); kept
+  // as a safety net.
+  const fromErrors: LexProblem[] = result.errors.slice(0, MAX_PROBLEMS).map((e) => ({
     kind: "unexpected-character",
     text: text.slice(e.offset, e.offset + e.length),
     start: e.offset,
@@ -57,17 +69,46 @@ export function tokenize(text: string): LexResult {
     line: e.line ?? 1,
     column: e.column ?? 1,
   }));
+  const fromTokens: LexProblem[] = [];
   for (const token of result.tokens) {
+    if (fromTokens.length > MAX_PROBLEMS) break;
     const kind = problemOfToken.get(token.tokenType);
-    if (kind !== undefined) problems.push(problemAt(token, 0, token.image.length, kind));
-    if (token.tokenType === StringLiteral || token.tokenType === UnterminatedString) {
+    if (kind !== undefined) fromTokens.push(problemAt(token, 0, token.image.length, kind));
+    if ((token.tokenType === StringLiteral || token.tokenType === UnterminatedString) && token.image.includes("\\")) {
       for (const bad of decodeString(token.image).badEscapes) {
-        problems.push(problemAt(token, bad.index, bad.length, "invalid-escape"));
+        fromTokens.push(problemAt(token, bad.index, bad.length, "invalid-escape"));
       }
     }
   }
-  problems.sort((a, b) => a.start - b.start);
-  return { tokens: result.tokens, docs: result.groups["doc"] ?? [], problems };
+  // Each list is in source order and holds at least its first MAX_PROBLEMS, so the merged head is exact.
+  const all = [...fromRuns, ...fromErrors, ...fromTokens].sort((a, b) => a.start - b.start);
+  const problemsTruncated = all.length > MAX_PROBLEMS || runs.length >= MAX_UNKNOWN_RUNS;
+  return {
+    tokens: result.tokens,
+    docs: result.groups["doc"] ?? [],
+    problems: all.slice(0, MAX_PROBLEMS),
+    problemsTruncated,
+  };
+}
+
+/** Lines and columns for stray-character runs, counting line breaks as Chevrotain does. */
+function positioned(text: string, runs: readonly { start: number; end: number }[]): LexProblem[] {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) lineStarts.push(i + 1);
+  }
+  return runs.map(({ start, end }) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((lineStarts[mid] ?? 0) <= start) lo = mid;
+      else hi = mid - 1;
+    }
+    const column = start - (lineStarts[lo] ?? 0) + 1;
+    return { kind: "unexpected-character", text: text.slice(start, end), start, end, line: lo + 1, column };
+  });
 }
 
 /** Tokens never span lines, so a column is the token's column plus the offset into it. */

@@ -23,6 +23,7 @@ const expectations: Readonly<Record<string, string>> = {
   "endpointDecl:Name": "expected the connector name",
   "endpointDecl:StringLiteral": "expected the operation name (a string)",
   "mappingDecl:Name": "expected the mapping's name",
+  "field:Name": "expected the field's type after `:`",
   "paramsSetting:RBrace": "expected a parameter or `}`",
   "checkBlock:RBrace": "expected a rule or `}`",
   "checkRule:StringLiteral": "expected the rule's message (a string)",
@@ -40,11 +41,26 @@ const expectations: Readonly<Record<string, string>> = {
   "binaryExpr:RegexLiteral": "expected a regular expression `/…/` after `matches`",
 };
 
+const emptyListExpectations: Readonly<Record<string, string>> = {
+  "argList:RParen": "expected a value or `)`",
+  "array:RBracket": "expected a value or `]`",
+  "object:RBrace": "expected a key (a name, a string or a `$` operator) or `}`",
+  "pipeCall:RBrace": "expected a map entry (a string, number, true, false or null, then `:` and a value) or `}`",
+};
+
+const openers = new Set<TokenType>([T.LParen, T.LBrace, T.LBracket]);
+
 /** Readable messages in the house style; the span comes from the exception's token. */
 const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
     if (actual.tokenType === T.Comma && previous.tokenType === T.Comma) return "expected a value, found `,`";
-    const what = expectations[`${ruleName}:${expected.name}`] ?? `expected ${describeExpected(expected)}`;
+    // Right after `(`, `{`, `[` or `,` an item is missing, not a separator.
+    const afterOpen = previous.tokenType === T.Comma || openers.has(previous.tokenType);
+    const key = `${ruleName}:${expected.name}`;
+    const what =
+      (afterOpen ? emptyListExpectations[key] : undefined) ??
+      expectations[key] ??
+      `expected ${describeExpected(expected)}`;
     return `${what}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
@@ -61,14 +77,27 @@ const errorMessages: IParserErrorMessageProvider = {
 };
 
 /**
- * The `.map` grammar as a pure Chevrotain CstParser: no actions, no semantics. Operands and
- * operators of one precedence level share the labels `operand` and `op`, so build-ast can fold them
- * in source order.
+ * The `.map` grammar as a pure Chevrotain CstParser: no actions, no semantics. Operator sequences
+ * are flat (labels `prefix`, `operand`, `op`, `matches`, `regex`) and build-ast applies precedence;
+ * labels are chosen so build-ast never has to guess which child is which.
  */
 export class MapParser extends CstParser {
   constructor() {
     super([...T.allTokens], { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
+  }
+
+  /** How many more errors may be recorded before the parse is abandoned (see parseTokens). */
+  errorBudget = Number.POSITIVE_INFINITY;
+
+  /**
+   * Each recovery costs a grammar walk, so megabytes of garbage would take minutes: past the budget
+   * the parse stops. (Chevrotain calls this for every error it records; not in its typings.)
+   */
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    const saved = saveError.call(this, error);
+    if (--this.errorBudget < 0) throw new TooManyErrors();
+    return saved;
   }
 
   /**
@@ -589,6 +618,12 @@ export class MapParser extends CstParser {
   });
 }
 
+/** Not a recognition error, so Chevrotain's recovery lets it through to parseTokens. */
+class TooManyErrors extends Error {}
+
+const saveError = (CstParser.prototype as unknown as { SAVE_ERROR(e: IRecognitionException): IRecognitionException })
+  .SAVE_ERROR;
+
 const binaryOperators: readonly TokenType[] = [
   T.Coalesce, T.OrOr, T.AndAnd, T.EqEq, T.NotEq, T.LessEq, T.GreaterEq, T.Less, T.Greater,
   T.Plus, T.Minus, T.Star, T.Slash, T.Percent,
@@ -601,18 +636,49 @@ const insertable = new Set<TokenType>([
 
 const parser = new MapParser();
 
+/** After this many syntax errors the rest of the file is not parsed. */
+export const MAX_SYNTAX_ERRORS = 100;
+
 /** The parse of one token vector: the CST root and Chevrotain's recognition errors. */
 export interface CstParseResult {
   readonly cst: CstNode;
+  /** In the order found; at most MAX_SYNTAX_ERRORS + 1. */
   readonly errors: IRecognitionException[];
+  /** Set when parsing stopped early (too many errors): the CST covers only tokens before it. */
+  readonly stoppedAt: IToken | undefined;
 }
 
 /**
  * Parses a token vector into a CST, reusing one parser instance (construction is expensive).
- * May throw a RangeError on pathological nesting; callers guard the depth first.
+ * After MAX_SYNTAX_ERRORS it gives up and re-parses only the tokens before the last error, so the
+ * CST is still whole for that part. May throw a RangeError on pathological nesting; callers
+ * guard the depth first.
  */
 export function parseTokens(tokens: IToken[]): CstParseResult {
   parser.input = tokens;
-  const cst = parser.file();
-  return { cst, errors: parser.errors };
+  parser.errorBudget = MAX_SYNTAX_ERRORS;
+  try {
+    return { cst: parser.file(), errors: parser.errors, stoppedAt: undefined };
+  } catch (e) {
+    if (!(e instanceof TooManyErrors)) throw e;
+  }
+  const errors = parser.errors;
+  const stoppedAt = errors[errors.length - 1]?.token;
+  const cut = stoppedAt === undefined ? tokens.length : indexAtOrAfter(tokens, stoppedAt.startOffset);
+  parser.input = tokens.slice(0, cut);
+  parser.errorBudget = Number.POSITIVE_INFINITY;
+  return { cst: parser.file(), errors, stoppedAt };
+}
+
+/** Index of the first token starting at or after `offset` (EOF and NaN offsets give the end). */
+function indexAtOrAfter(tokens: readonly IToken[], offset: number): number {
+  if (Number.isNaN(offset)) return tokens.length;
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((tokens[mid]?.startOffset ?? Number.POSITIVE_INFINITY) < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -199,6 +199,51 @@ function matchRegex(text: string, offset: number, tokens: IToken[], terminated: 
   return terminated ? null : [text.slice(offset, i)];
 }
 
+// ---- characters that start no token --------------------------------------------------------
+
+/** Code units that begin some token (besides letters, digits and whitespace). */
+const tokenStarts = new Set([..."\"`/<>=!?|.+-*%:,(){}[]"].map((c) => c.charCodeAt(0)));
+
+function startsNoToken(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 0x24) return !/[A-Za-z]/.test(text[i + 1] ?? ""); // `$eq` is a token, `$` alone is not
+  if (c === 0x26) return text.charCodeAt(i + 1) !== 0x26; // `&&` is, `&` is not
+  if (tokenStarts.has(c) || /[\s\w]/.test(text[i] ?? "")) return false;
+  return true;
+}
+
+/**
+ * Where runs of stray characters were found by the last `tokenize` call. Chevrotain's own error
+ * recovery retries every pattern at every following character, which takes tens of seconds on a
+ * few megabytes of garbage; matching whole runs as one skipped token keeps lexing linear. The
+ * lexer driver clears and reads this list around each run (lexing is synchronous).
+ */
+export const unknownRuns: { start: number; end: number }[] = [];
+/** Stop recording (but keep skipping) after this many runs; nobody reads more. */
+export const MAX_UNKNOWN_RUNS = 100;
+
+export const UnknownRun = createToken({
+  name: "UnknownRun",
+  pattern: {
+    exec: (text, offset) => {
+      let end = offset;
+      while (end < text.length && startsNoToken(text, end)) end++;
+      if (end === offset) return null;
+      const last = unknownRuns[unknownRuns.length - 1];
+      if (unknownRuns.length < MAX_UNKNOWN_RUNS && (last === undefined || last.end <= offset)) {
+        unknownRuns.push({ start: offset, end });
+      }
+      return [text.slice(offset, end)];
+    },
+  },
+  line_breaks: false,
+  group: Lexer.SKIPPED,
+  // Every code unit that may start a run, so the lexer keeps its first-character dispatch.
+  start_chars_hint: Array.from({ length: 0x10000 }, (_, c) => c).filter(
+    (c) => c === 0x24 || c === 0x26 || startsNoToken(String.fromCharCode(c), 0),
+  ),
+});
+
 // ---- punctuation ----------------------------------------------------------------------------
 
 const punct = (name: string, pattern: string): TokenType =>
@@ -260,6 +305,7 @@ export const allTokens: readonly TokenType[] = [
   Arrow, Coalesce, EqEq, NotEq, LessEq, GreaterEq, AndAnd, OrOr, DotDot,
   Less, Greater, Bang, Pipe, Dot, Plus, Minus, Star, Slash, Percent, Assign, Question, Colon, Comma,
   LParen, RParen, LBrace, RBrace, LBracket, RBracket,
+  UnknownRun,
 ];
 
 /** How an expected token type reads in a message: "`<-`", "a string", "a name", "end of file". */

@@ -31,7 +31,7 @@ export function resolveEndpoint(reporter: Reporter, decl: ast.EndpointDecl): Res
   }
   const direction = decl.kind === "source" ? "read" : "write";
   const usable = connector.operations.filter((o) => o.direction === direction).map((o) => o.name);
-  const operation = findOperation(connector, decl.operation.value);
+  const operation = findOperation(connector, decl.operation.value, direction);
   if (!operation) {
     reporter.report("MAP3002", decl.operation.span, `${connector.name} has no operation ${JSON.stringify(decl.operation.value)}`, {
       hint: didYouMean(decl.operation.value, connector.operations.map((o) => o.name)),
@@ -118,7 +118,7 @@ function paramNames(op: OperationSchema | undefined): string[] {
 }
 
 function checkParam(reporter: Reporter, op: OperationSchema | undefined, name: ast.Name): void {
-  if (!op || op.params.some((p) => p.name === name.text)) return;
+  if (!op || op.anyParams || op.params.some((p) => p.name === name.text)) return;
   reporter.report("MAP3007", name.span, `${op.name} has no request parameter \`${name.text}\``, {
     hint: didYouMean(name.text, paramNames(op)),
     notes: [`${op.name} takes: ${listNames(paramNames(op))}`],
@@ -127,7 +127,7 @@ function checkParam(reporter: Reporter, op: OperationSchema | undefined, name: a
 
 function checkResponsePath(reporter: Reporter, op: OperationSchema | undefined, path: ast.PathExpr): string {
   const text = pathText(path);
-  if (op?.response && !op.response.paths.includes(text)) {
+  if (op?.response && !op.anyResponsePath && !op.response.paths.includes(text)) {
     reporter.report("MAP3008", path.span, `${op.name} responses have no \`${text}\``, {
       hint: didYouMean(text, op.response.paths),
       notes: [`${op.name} responses have: ${listNames(op.response.paths)}`],

@@ -144,7 +144,7 @@ export class ExprChecker {
         continue;
       }
       if (open && new RegExp(open.pattern).test(seg.text)) {
-        return type(open.type, true, { fromOptionalSource: true });
+        return type(open.type, true, { fromOptionalSource: open.type !== "any" });
       }
       if (!fields && !open) return ANY; // an object the catalog does not describe further
       const candidates = (fields ?? []).map((f) => f.name);

@@ -196,7 +196,8 @@ export class FieldsChecker {
         continue;
       }
       if (current.open && new RegExp(current.open.pattern).test(seg.text)) {
-        slot = { type: current.open.type, schema: undefined, required: false };
+        // "any": the system's keys carry any data; the declared type (or the value's) decides.
+        slot = { type: current.open.type === "any" ? undefined : current.open.type, schema: undefined, required: false };
         current = undefined;
         continue;
       }

@@ -143,7 +143,9 @@ function recordProperties(schema: RecordSchema): OptionalKind<PropertySignatureS
 /** Open keys (Banniu columns) become an index signature wide enough for the named fields too. */
 function openIndex(schema: RecordSchema) {
   if (!schema.openKeys) return [];
-  const types = new Set([schemaType({ name: "", type: schema.openKeys.type }), ...schema.fields.map(schemaType), "null", "undefined"]);
+  const open = schema.openKeys.type === "any" ? "unknown" : schemaType({ name: "", type: schema.openKeys.type });
+  if (open === "unknown") return [{ keyName: "key", keyType: "string", returnType: "unknown", isReadonly: true, docs: [docText(schema.openKeys.description)] }];
+  const types = new Set([open, ...schema.fields.map(schemaType), "null", "undefined"]);
   return [{ keyName: "column", keyType: "string", returnType: [...types].join(" | "), isReadonly: true, docs: [docText(schema.openKeys.description)] }];
 }
 

@@ -1,0 +1,48 @@
+import { loadFlow } from "../../compiler/project.js";
+import { runFlow } from "../../runtime/run/run-flow.js";
+import { loadEnv } from "../env.js";
+import type { Io } from "../io.js";
+import { ProgressView, renderSummary } from "../progress.js";
+import { wire } from "../wiring.js";
+import { report } from "./check.js";
+
+export interface RunCommandOptions {
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit?: number;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+}
+
+/** Exit codes of `ferry run`, as documented in the README. */
+export const RUN_EXIT = { ok: 0, failed: 1, usage: 2, deadLetters: 3 } as const;
+
+/** `ferry run <flow.map>` */
+export async function runCommand(io: Io, flowPath: string, options: RunCommandOptions): Promise<number> {
+  const started = process.hrtime.bigint();
+  const loaded = loadFlow(flowPath, io.cwd);
+  if (!loaded.module) return report(io, [loaded.result], started);
+  const env = loadEnv(io.cwd, io.env);
+  const wiring = wire(loaded.module, env, io.cwd);
+  const view = new ProgressView(io, loaded.module.spec.name);
+  try {
+    const summary = await runFlow({
+      flow: loaded.module,
+      ...wiring,
+      env,
+      from: options.from,
+      to: options.to,
+      limit: options.limit,
+      dryRun: options.dryRun,
+      onProgress: (p) => view.update(p),
+      onLog: (line) => view.log(`${loaded.module!.spec.name}: ${line}`),
+    });
+    view.clear();
+    if (options.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
+    io.stderr.write(renderSummary(io, summary));
+    if (summary.status === "failed") return RUN_EXIT.failed;
+    return summary.status === "dead-letters" ? RUN_EXIT.deadLetters : RUN_EXIT.ok;
+  } finally {
+    await wiring.store.close();
+  }
+}

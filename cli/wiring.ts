@@ -1,0 +1,66 @@
+import { connectorFactory } from "../connectors/registry.js";
+import { CallMeter } from "../runtime/call-meter.js";
+import { systemClock, type Clock } from "../runtime/clock.js";
+import type { ConnectorContext, SourceConnector, TargetConnector } from "../runtime/connector.js";
+import { CallError } from "../runtime/faults.js";
+import { RateLimits } from "../runtime/rate-limit.js";
+import { Calls } from "../runtime/run/calls.js";
+import { StoreCollections } from "../runtime/state/collections.js";
+import { openStateStore } from "../runtime/state/open.js";
+import type { StateStore } from "../runtime/state/store.js";
+import type { FlowModule } from "../runtime/types.js";
+
+/** What a command needs to run a flow: connectors, state, budgets. */
+export interface Wiring {
+  readonly store: StateStore;
+  readonly source: SourceConnector;
+  readonly target: TargetConnector;
+  readonly calls: Calls;
+  readonly collections: StoreCollections;
+  readonly clock: Clock;
+}
+
+/** A connector that cannot start (missing credentials, unknown system): a usage problem. */
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SetupError";
+  }
+}
+
+function factoryOf(name: string, role: "source" | "target") {
+  const factory = connectorFactory(name);
+  if (!factory?.[role]) throw new SetupError(`ferry cannot ${role === "source" ? "read from" : "write to"} \`${name}\` yet`);
+  return factory;
+}
+
+/** Builds a connector; a CallError at construction (missing credentials) becomes a SetupError. */
+function build<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof CallError) throw new SetupError(error.message);
+    throw error;
+  }
+}
+
+function sourceOf(flow: FlowModule, ctx: ConnectorContext): SourceConnector {
+  const factory = factoryOf(flow.spec.source.connector, "source");
+  return build(() => factory.source!(ctx));
+}
+
+function targetOf(flow: FlowModule, ctx: ConnectorContext): TargetConnector {
+  const factory = factoryOf(flow.spec.target.connector, "target");
+  return build(() => factory.target!(ctx));
+}
+
+/** Opens the state store and the flow's connectors. */
+export function wire(flow: FlowModule, env: Readonly<Record<string, string | undefined>>, cwd: string, needSource = true): Wiring {
+  const clock = systemClock;
+  const ctx: ConnectorContext = { env, clock, flow: flow.spec };
+  const target = targetOf(flow, ctx);
+  // Replays only write: a source without credentials must not stop them.
+  const source = needSource ? sourceOf(flow, ctx) : { read: () => Promise.reject(new SetupError("this command does not read")) };
+  const store = openStateStore(env, cwd);
+  return { store, source, target, calls: new Calls(clock, new RateLimits(clock), new CallMeter()), collections: new StoreCollections(store), clock };
+}

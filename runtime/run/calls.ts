@@ -1,0 +1,59 @@
+import { performance } from "node:perf_hooks";
+import type { CallMeter } from "../call-meter.js";
+import type { Clock } from "../clock.js";
+import { CallError } from "../faults.js";
+import type { RateLimits } from "../rate-limit.js";
+import { withRetry } from "../retry.js";
+import type { RateSpec, RetrySpec } from "../types.js";
+
+/** Where a call goes and what budget it has. */
+export interface CallTarget {
+  readonly system: string;
+  readonly operation: string;
+  /** Identifies the credential: calls with the same credential share a rate limit. */
+  readonly credential: string;
+  readonly rate: RateSpec | null;
+  readonly retry: RetrySpec;
+}
+
+/** Runs system calls inside their rate limit and retry policy, and counts them. */
+export class Calls {
+  constructor(
+    private readonly clock: Clock,
+    private readonly limits: RateLimits,
+    readonly meter: CallMeter,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /**
+   * Calls `fn` (attempt numbers from 1) within the target's retry policy, taking a rate-limit token
+   * before each attempt. The meter counts one call with its retries and its rate-limit waits.
+   */
+  async run<T>(target: CallTarget, fn: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const bucket = this.limits.bucket(`${target.system}\u0000${target.credential}\u0000${target.operation}`, target.rate);
+    const started = performance.now();
+    let waitedMs = 0;
+    let retries = 0;
+    try {
+      const outcome = await withRetry(
+        async (attempt) => {
+          if (bucket) waitedMs += await bucket.take(signal);
+          try {
+            return await fn(attempt);
+          } catch (error) {
+            // Anything a connector throws that it did not classify is a bug, not a retryable fault.
+            if (error instanceof CallError || !(error instanceof Error)) throw error;
+            throw new CallError(`${target.system} ${target.operation}`, "rejected", error.message, { cause: error });
+          }
+        },
+        target.retry,
+        { clock: this.clock, random: this.random, signal, bucket, onRetry: () => void retries++ },
+      );
+      this.meter.record(target.system, target.operation, { ms: performance.now() - started - waitedMs, ok: true, retries, waitedMs });
+      return outcome.value;
+    } catch (error) {
+      this.meter.record(target.system, target.operation, { ms: performance.now() - started - waitedMs, ok: false, retries, waitedMs });
+      throw error;
+    }
+  }
+}

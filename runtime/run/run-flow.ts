@@ -1,0 +1,265 @@
+import jsonata from "jsonata";
+import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../datetime.js";
+import type { Clock } from "../clock.js";
+import type { SourceConnector, TargetConnector } from "../connector.js";
+import { CallError } from "../faults.js";
+import { MapError } from "../errors.js";
+import { readPath, resolveLookups, type CollectionStore } from "../lookups.js";
+import type { CallStats, DeadLetterInput, RunStatus, StateStore } from "../state/store.js";
+import type { FlowModule, MapContext, ParamContext, Scalar } from "../types.js";
+import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
+import type { Calls, CallTarget } from "./calls.js";
+import { contentHash } from "./hash.js";
+import { readPages } from "./paging.js";
+import { BoundedQueue } from "./queue.js";
+import { cutWindows, windowBounds, type TimeWindow } from "./windows.js";
+
+export interface RunOptions {
+  readonly flow: FlowModule;
+  readonly store: StateStore;
+  readonly source: SourceConnector;
+  readonly target: TargetConnector;
+  readonly calls: Calls;
+  readonly collections: CollectionStore;
+  readonly clock: Clock;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Identifies the credentials in use, so flows sharing them share rate limits. */
+  readonly credentials?: { readonly source: string; readonly target: string };
+  readonly from?: string;
+  readonly to?: string;
+  /** Stop after reading this many records (the window is then not checkpointed). */
+  readonly limit?: number;
+  /** Read and transform, report new/changed/unchanged, write nothing. */
+  readonly dryRun?: boolean;
+  readonly onProgress?: (progress: Progress) => void;
+  readonly onLog?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface Progress {
+  readonly window: TimeWindow | null;
+  readonly windowIndex: number;
+  readonly windows: number;
+  readonly page: number;
+  /** `total` of the current window, when the source reports one. */
+  readonly windowTotal: number | null;
+  readonly read: number;
+  readonly written: number;
+  readonly unchanged: number;
+  readonly deadLettered: number;
+  /** Dry runs: rows that would be written for the first time or again. */
+  readonly new: number;
+  readonly changed: number;
+}
+
+export interface RunSummary extends Progress {
+  readonly runId: number;
+  readonly flow: string;
+  readonly status: RunStatus;
+  readonly dryRun: boolean;
+  readonly elapsedMs: number;
+  readonly calls: readonly CallStats[];
+  readonly warnings: readonly string[];
+  readonly error: string | null;
+  /** Writes confirmed while reconciling a crashed run's unconfirmed batch. */
+  readonly recovered: number;
+}
+
+/** Pages read ahead of the writer. Bounded, so memory stays flat however many records flow. */
+const READ_AHEAD_PAGES = 4;
+
+/** Runs a flow: read pages, resolve lookups, map, check, write batches, remember. */
+export async function runFlow(options: RunOptions): Promise<RunSummary> {
+  const { flow, store, clock } = options;
+  const spec = flow.spec;
+  const started = clock.now();
+  const dryRun = options.dryRun === true;
+  const runId = await store.startRun(spec.name, started, dryRun);
+  const warnings: string[] = [];
+  const log = (line: string) => options.onLog?.(line);
+  const warn = (line: string) => {
+    warnings.push(line);
+    log(`warning: ${line}`);
+  };
+  const progress = { window: null as TimeWindow | null, windowIndex: 0, windows: 0, page: 0, windowTotal: null as number | null, read: 0, written: 0, unchanged: 0, deadLettered: 0, new: 0, changed: 0 };
+  const emit = () => options.onProgress?.({ ...progress });
+  const sourceCall: CallTarget = { system: spec.source.connector, operation: spec.source.operation, credential: options.credentials?.source ?? "", rate: spec.source.rate, retry: spec.source.retry };
+  const targetCall: CallTarget = { system: spec.target.connector, operation: spec.target.operation, credential: options.credentials?.target ?? "", rate: spec.target.rate, retry: spec.target.retry };
+  const writer = new BatchWriter(spec, store, options.target, options.calls, targetCall, runId);
+  const nowText = formatDateTime(started, "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
+  const compiledJsonata = spec.jsonata.map((source) => jsonata(source));
+  let recovered = 0;
+
+  const finish = async (status: RunStatus, error: string | null): Promise<RunSummary> => {
+    const calls = options.calls.meter.stats();
+    await store.recordCalls(runId, spec.name, calls);
+    const ended = clock.now();
+    await store.finishRun(runId, ended, status, { read: progress.read, written: progress.written, unchanged: progress.unchanged, deadLettered: progress.deadLettered }, error);
+    return { ...progress, runId, flow: spec.name, status, dryRun, elapsedMs: ended - started, calls, warnings, error, recovered };
+  };
+
+  try {
+    if (!dryRun) recovered = await recoverPending(options, writer, runId, log);
+
+    const checkpoint = await store.checkpoint(spec.name);
+    const windows: (TimeWindow | null)[] = spec.source.window
+      ? (() => {
+          const bounds = windowBounds(spec.source.window, { checkpoint, from: options.from, to: options.to, now: started });
+          return cutWindows(spec.source.window, bounds.startMs, bounds.endMs);
+        })()
+      : [null];
+    progress.windows = windows.length;
+    let limitReached = false;
+
+    for (const [windowIndex, window] of windows.entries()) {
+      progress.window = window;
+      progress.windowIndex = windowIndex;
+      progress.windowTotal = null;
+      if (window) log(`window ${window.start} → ${window.end} (${windowIndex + 1}/${windows.length})`);
+      const paramCtx: ParamContext = { window: window ? { start: window.start, end: window.end } : null, env: (n) => options.env[n], now: () => nowText };
+      const params: Record<string, Scalar> = { ...flow.params(paramCtx) };
+      if (window && spec.source.window) {
+        params[spec.source.window.startParam] = window.start;
+        params[spec.source.window.endParam] = window.end;
+      }
+      const queue = new BoundedQueue<{ index: number; records: readonly unknown[]; total: number | null }>(READ_AHEAD_PAGES);
+      const reader = (async () => {
+        try {
+          for await (const page of readPages(
+            spec.source,
+            params,
+            (p) => options.calls.run(sourceCall, () => options.source.read({ operation: spec.source.operation, params: p, recordsPath: spec.source.records, totalPath: spec.source.total, cursorPath: spec.source.page?.mode === "cursor" ? String(spec.source.page.from) : null, timeoutMs: spec.source.timeoutMs, signal: options.signal }), options.signal),
+            (r) => idOf(r, spec.source.id),
+            warn,
+          )) {
+            await queue.push(page);
+          }
+          queue.close();
+        } catch (error) {
+          queue.fail(error);
+        }
+      })();
+
+      let batch: OutgoingRow[] = [];
+      let letters: DeadLetterInput[] = [];
+      const seenThisWindow = new Map<string, string>();
+      try {
+        for await (const page of queue.drain()) {
+          progress.page = page.index + 1;
+          progress.windowTotal = page.total;
+          let records = page.records;
+          if (options.limit !== undefined && progress.read + records.length >= options.limit) {
+            records = records.slice(0, Math.max(0, options.limit - progress.read));
+            limitReached = true;
+          }
+          progress.read += records.length;
+          const answers = await resolveLookups(flow, records, options.collections);
+          const outgoing: OutgoingRow[] = [];
+          for (const record of records) {
+            const sourceId = idOf(record, spec.source.id);
+            if (sourceId === "") {
+              letters.push({ sourceId, stage: "map", reason: `the record has no id at \`${spec.source.id}\``, record, row: null });
+              continue;
+            }
+            const values = await Promise.all(compiledJsonata.map((e) => e.evaluate(record)));
+            const ctx: MapContext = { ...paramCtx, lookup: (i, k) => answers[i]?.get(k), jsonata: (i) => values[i] };
+            let row: unknown;
+            try {
+              row = flow.map(record, ctx);
+            } catch (error) {
+              letters.push({ sourceId, stage: "map", reason: error instanceof MapError ? error.message : String(error instanceof Error ? error.message : error), record, row: null });
+              continue;
+            }
+            const failures = flow.check(row);
+            if (failures.length > 0) {
+              letters.push({ sourceId, stage: "check", reason: failures.map((f) => f.message).join("; "), record, row });
+              continue;
+            }
+            const hash = contentHash(row);
+            // A record read twice in one window (a page shifted under us) is written once.
+            if (seenThisWindow.get(sourceId) === hash) continue;
+            seenThisWindow.set(sourceId, hash);
+            outgoing.push({ sourceId, record, row, hash, key: keyOf(row, spec.target.idcheck) });
+          }
+          const known = await store.written(spec.name, outgoing.map((r) => r.sourceId));
+          for (const r of outgoing) {
+            const before = known.get(r.sourceId);
+            if (before && before.hash === r.hash) {
+              progress.unchanged++;
+              continue;
+            }
+            if (dryRun) {
+              if (before) progress.changed++;
+              else progress.new++;
+              continue;
+            }
+            batch.push(r);
+            if (batch.length >= spec.target.batch) {
+              const outcome = await writer.write(batch, { deadLetters: letters });
+              progress.written += outcome.written;
+              progress.deadLettered += outcome.deadLettered;
+              batch = [];
+              letters = [];
+            }
+          }
+          emit();
+          if (limitReached) {
+            queue.cancel();
+            break;
+          }
+        }
+      } finally {
+        queue.cancel();
+        await reader;
+      }
+      // The window's last rows, its dead letters and its checkpoint: one transaction.
+      const checkpoint = !limitReached && window ? String(window.endMs) : undefined;
+      if (dryRun) {
+        progress.deadLettered += letters.length;
+      } else if (batch.length > 0 || letters.length > 0 || checkpoint !== undefined) {
+        const outcome = await writer.write(batch, { deadLetters: letters, checkpoint });
+        progress.written += outcome.written;
+        progress.deadLettered += outcome.deadLettered;
+      }
+      emit();
+      if (limitReached) {
+        log(`stopped after ${progress.read} records (--limit); the window is not checkpointed`);
+        break;
+      }
+    }
+    return await finish(progress.deadLettered > 0 ? "dead-letters" : "ok", null);
+  } catch (error) {
+    const message = describeFailure(spec.name, error);
+    return await finish("failed", message);
+  }
+}
+
+/** Settles writes a crashed run left unconfirmed: rows the target holds become done. */
+async function recoverPending(options: RunOptions, writer: BatchWriter, runId: number, log: (line: string) => void): Promise<number> {
+  const pending = await options.store.pending(options.flow.spec.name);
+  if (pending.length === 0) return 0;
+  const confirmed = await writer.confirm(pending);
+  if (confirmed.size > 0) {
+    await options.store.commit(options.flow.spec.name, {
+      runId,
+      done: pending.filter((p) => confirmed.has(p.sourceId)).map((p) => ({ sourceId: p.sourceId, targetId: confirmed.get(p.sourceId) ?? null, hash: p.hash, key: p.key })),
+      cleared: [],
+      deadLetters: [],
+    });
+  }
+  const left = pending.length - confirmed.size;
+  log(`found ${pending.length} unconfirmed writes from an interrupted run: ${confirmed.size} confirmed by the target${left ? `, ${left} will be written again` : ""}`);
+  return confirmed.size;
+}
+
+function idOf(record: unknown, path: string): string {
+  const value = readPath(record, path);
+  return value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/** One line naming the flow, the call and the cause. */
+export function describeFailure(flow: string, error: unknown): string {
+  if (error instanceof CallError) return `${flow}: ${error.message}`;
+  if (error instanceof Error) return `${flow}: ${error.message}`;
+  return `${flow}: ${String(error)}`;
+}

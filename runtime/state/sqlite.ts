@@ -1,0 +1,506 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type {
+  CallStats,
+  CommitUnit,
+  DeadLetter,
+  DeadLetterStage,
+  PendingWrite,
+  RunCounts,
+  RunRecord,
+  RunStatus,
+  StateStore,
+  WrittenEntry,
+} from "./store.js";
+
+type Db = Database.Database;
+
+/**
+ * Schema migrations: entry i takes the database from version i to i + 1 (PRAGMA user_version).
+ * Append new steps; never edit a released one, databases in the field have already run it.
+ *
+ * The write record holds one row per source id with two parts, because a source id can have both:
+ * the done part (target_id, hash, …: what the target last confirmed, which `written` answers and
+ * `idcheck` compares against; NULL hash = never confirmed) and the pending part (pending_*: a newer
+ * write in flight, which `pending` answers; NULL pending_hash = none). One row rather than a row per
+ * state makes markPending and commit one in-place upsert per source id instead of an insert, then a
+ * delete and an upsert: about 30% faster on the hot path. The partial index is the (flow, state)
+ * index for `pending(flow)`: it holds only rows with a write in flight, so it stays tiny.
+ */
+const MIGRATIONS: readonly ((db: Db) => void)[] = [
+  (db) =>
+    db.exec(`
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        flow TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'dead-letters', 'failed')),
+        dry_run INTEGER NOT NULL,
+        error TEXT,
+        read INTEGER NOT NULL DEFAULT 0,
+        written INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        dead_lettered INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX runs_flow ON runs (flow, id);
+
+      CREATE TABLE checkpoints (
+        flow TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE write_record (
+        flow TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        target_id TEXT,
+        hash TEXT,
+        key TEXT,
+        run_id INTEGER REFERENCES runs (id),
+        updated_at INTEGER,
+        pending_target_id TEXT,
+        pending_hash TEXT,
+        pending_key TEXT,
+        pending_row TEXT,
+        pending_run_id INTEGER REFERENCES runs (id),
+        pending_at INTEGER,
+        PRIMARY KEY (flow, source_id),
+        CHECK (hash IS NOT NULL OR pending_hash IS NOT NULL)
+      );
+      CREATE INDEX write_record_pending ON write_record (flow) WHERE pending_hash IS NOT NULL;
+
+      CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        flow TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        source_id TEXT NOT NULL,
+        stage TEXT NOT NULL CHECK (stage IN ('map', 'check', 'write')),
+        reason TEXT NOT NULL,
+        record TEXT,
+        row TEXT,
+        created_at INTEGER NOT NULL,
+        resolved_at INTEGER
+      );
+      CREATE INDEX dead_letters_open ON dead_letters (flow, resolved_at);
+
+      CREATE TABLE call_stats (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        flow TEXT NOT NULL,
+        system TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        calls INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        retries INTEGER NOT NULL,
+        total_ms REAL NOT NULL,
+        p50_ms REAL NOT NULL,
+        p95_ms REAL NOT NULL,
+        rate_limit_wait_ms REAL NOT NULL,
+        PRIMARY KEY (run_id, system, operation)
+      );
+      CREATE INDEX call_stats_flow ON call_stats (flow);
+
+      CREATE TABLE collections (
+        name TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (name, seq)
+      );
+    `),
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database to SCHEMA_VERSION; refuses a database written by a newer ferry. */
+function migrate(db: Db): void {
+  db.transaction(() => {
+    const current = db.pragma("user_version", { simple: true }) as number;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `state database ${db.name} has schema version ${current}, but this ferry knows only up to ${SCHEMA_VERSION}; upgrade ferry`,
+      );
+    }
+    for (let v = current; v < SCHEMA_VERSION; v++) MIGRATIONS[v]?.(db);
+    // PRAGMA takes no bound parameters; the value is our own integer.
+    if (current !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** Rows larger than this many ids go to several `written` statements; SQLite caps bound variables. */
+const IN_CHUNK = 500;
+
+/** Options of {@link SqliteStateStore.open}. */
+export interface SqliteStoreOptions {
+  /** The clock for times the interface does not pass in (commit, dead letters). Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+interface RunRow {
+  id: number;
+  flow: string;
+  started_at: number;
+  ended_at: number | null;
+  status: RunStatus;
+  dry_run: number;
+  error: string | null;
+  read: number;
+  written: number;
+  unchanged: number;
+  dead_lettered: number;
+}
+
+interface EntryRow {
+  source_id: string;
+  target_id: string | null;
+  hash: string;
+  key: string | null;
+  row: string | null;
+  updated_at: number;
+}
+
+interface DeadLetterRow {
+  id: number;
+  flow: string;
+  run_id: number;
+  source_id: string;
+  stage: DeadLetterStage;
+  reason: string;
+  record: string | null;
+  row: string | null;
+  created_at: number;
+  resolved_at: number | null;
+}
+
+interface StatsRow {
+  system: string;
+  operation: string;
+  calls: number;
+  errors: number;
+  retries: number;
+  total_ms: number;
+  p50_ms: number;
+  p95_ms: number;
+  rate_limit_wait_ms: number;
+}
+
+/** `undefined` has no JSON text; it is stored as NULL and read back as null. */
+function toJson(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+function fromJson(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
+}
+
+/** Flows of a table through a loose index scan: one seek per distinct flow, not a scan of every row. */
+function distinctFlows(table: string): string {
+  return `SELECT flow FROM (
+    WITH RECURSIVE f(flow) AS (
+      SELECT MIN(flow) FROM ${table}
+      UNION ALL
+      SELECT (SELECT MIN(flow) FROM ${table} WHERE flow > f.flow) FROM f WHERE f.flow IS NOT NULL
+    ) SELECT flow FROM f WHERE flow IS NOT NULL)`;
+}
+
+function prepareAll(db: Db) {
+  return {
+    startRun: db.prepare<[string, number, number]>(
+      "INSERT INTO runs (flow, started_at, status, dry_run) VALUES (?, ?, 'running', ?)",
+    ),
+    finishRun: db.prepare<[number, RunStatus, string | null, number, number, number, number, number]>(
+      `UPDATE runs SET ended_at = ?, status = ?, error = ?, read = ?, written = ?, unchanged = ?, dead_lettered = ?
+       WHERE id = ?`,
+    ),
+    runsOfFlow: db.prepare<[string, number], RunRow>("SELECT * FROM runs WHERE flow = ? ORDER BY id DESC LIMIT ?"),
+    runsAll: db.prepare<[number], RunRow>("SELECT * FROM runs ORDER BY id DESC LIMIT ?"),
+    flows: db
+      .prepare<[], string>(
+        `SELECT flow FROM runs UNION SELECT flow FROM checkpoints
+         UNION ${distinctFlows("write_record")} UNION ${distinctFlows("dead_letters")} ORDER BY flow`,
+      )
+      .pluck(),
+    checkpoint: db.prepare<[string], string>("SELECT value FROM checkpoints WHERE flow = ?").pluck(),
+    setCheckpoint: db.prepare<[string, string, number, number]>(
+      `INSERT INTO checkpoints (flow, value, run_id, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (flow) DO UPDATE SET value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+    ),
+    markPending: db.prepare<[string, string, string | null, string, string | null, string | null, number, number]>(
+      `INSERT INTO write_record (flow, source_id, pending_target_id, pending_hash, pending_key, pending_row, pending_run_id, pending_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (flow, source_id) DO UPDATE SET pending_target_id = excluded.pending_target_id,
+         pending_hash = excluded.pending_hash, pending_key = excluded.pending_key, pending_row = excluded.pending_row,
+         pending_run_id = excluded.pending_run_id, pending_at = excluded.pending_at`,
+    ),
+    markDone: db.prepare<[string, string, string | null, string, string | null, number, number]>(
+      `INSERT INTO write_record (flow, source_id, target_id, hash, key, run_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (flow, source_id) DO UPDATE SET target_id = excluded.target_id, hash = excluded.hash,
+         key = excluded.key, run_id = excluded.run_id, updated_at = excluded.updated_at,
+         pending_target_id = NULL, pending_hash = NULL, pending_key = NULL, pending_row = NULL,
+         pending_run_id = NULL, pending_at = NULL`,
+    ),
+    // A source id that was never confirmed has nothing left once its pending write is settled.
+    dropUnconfirmed: db.prepare<[string, string]>(
+      "DELETE FROM write_record WHERE flow = ? AND source_id = ? AND hash IS NULL",
+    ),
+    clearPending: db.prepare<[string, string]>(
+      `UPDATE write_record SET pending_target_id = NULL, pending_hash = NULL, pending_key = NULL, pending_row = NULL,
+         pending_run_id = NULL, pending_at = NULL
+       WHERE flow = ? AND source_id = ? AND pending_hash IS NOT NULL`,
+    ),
+    pending: db.prepare<[string], EntryRow>(
+      `SELECT source_id, pending_target_id AS target_id, pending_hash AS hash, pending_key AS key, pending_row AS row,
+         pending_at AS updated_at
+       FROM write_record WHERE flow = ? AND pending_hash IS NOT NULL ORDER BY pending_at, source_id`,
+    ),
+    insertDeadLetter: db.prepare<[string, number, string, DeadLetterStage, string, string | null, string | null, number]>(
+      `INSERT INTO dead_letters (flow, run_id, source_id, stage, reason, record, row, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    resolve: db.prepare<[number, string, number]>(
+      "UPDATE dead_letters SET resolved_at = ? WHERE flow = ? AND id = ? AND resolved_at IS NULL",
+    ),
+    deadLetters: db.prepare<[string, number, string | null, string | null], DeadLetterRow>(
+      `SELECT * FROM dead_letters WHERE flow = ? AND (? = 0 OR resolved_at IS NULL) AND (? IS NULL OR source_id = ?)
+       ORDER BY id`,
+    ),
+    recordCalls: db.prepare<[number, string, string, string, number, number, number, number, number, number, number]>(
+      `INSERT INTO call_stats (run_id, flow, system, operation, calls, errors, retries, total_ms, p50_ms, p95_ms, rate_limit_wait_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, system, operation) DO UPDATE SET calls = excluded.calls, errors = excluded.errors,
+         retries = excluded.retries, total_ms = excluded.total_ms, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms,
+         rate_limit_wait_ms = excluded.rate_limit_wait_ms`,
+    ),
+    callStats: db.prepare<[string | null, string | null], StatsRow>(
+      `SELECT system, operation, SUM(calls) AS calls, SUM(errors) AS errors, SUM(retries) AS retries,
+         SUM(total_ms) AS total_ms, MAX(p50_ms) AS p50_ms, MAX(p95_ms) AS p95_ms, SUM(rate_limit_wait_ms) AS rate_limit_wait_ms
+       FROM call_stats WHERE (? IS NULL OR flow = ?) GROUP BY system, operation ORDER BY system, operation`,
+    ),
+    dropCollection: db.prepare<[string]>("DELETE FROM collections WHERE name = ?"),
+    nextSeq: db.prepare<[string], number>("SELECT COALESCE(MAX(seq), 0) + 1 FROM collections WHERE name = ?").pluck(),
+    insertDocument: db.prepare<[string, number, string]>("INSERT INTO collections (name, seq, doc) VALUES (?, ?, ?)"),
+    countCollection: db.prepare<[string], number>("SELECT COUNT(*) FROM collections WHERE name = ?").pluck(),
+    collections: db.prepare<[], { name: string; count: number }>(
+      "SELECT name, COUNT(*) AS count FROM collections GROUP BY name ORDER BY name",
+    ),
+    collection: db.prepare<[string], string>("SELECT doc FROM collections WHERE name = ? ORDER BY seq").pluck(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareAll>;
+
+function toRun(r: RunRow): RunRecord {
+  return {
+    id: r.id,
+    flow: r.flow,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    status: r.status,
+    dryRun: r.dry_run !== 0,
+    error: r.error,
+    read: r.read,
+    written: r.written,
+    unchanged: r.unchanged,
+    deadLettered: r.dead_lettered,
+  };
+}
+
+function toEntry(r: EntryRow): WrittenEntry {
+  return { sourceId: r.source_id, targetId: r.target_id, hash: r.hash, key: r.key, updatedAt: r.updated_at };
+}
+
+function toDeadLetter(r: DeadLetterRow): DeadLetter {
+  return {
+    id: r.id,
+    flow: r.flow,
+    runId: r.run_id,
+    sourceId: r.source_id,
+    stage: r.stage,
+    reason: r.reason,
+    record: fromJson(r.record),
+    row: fromJson(r.row),
+    createdAt: r.created_at,
+    resolvedAt: r.resolved_at,
+  };
+}
+
+/**
+ * The state store in one SQLite file (WAL). Every statement is prepared once per store, and every
+ * multi-row change runs in one transaction, so a batch costs one commit however many rows it holds.
+ */
+export class SqliteStateStore implements StateStore {
+  private readonly st: Statements;
+  /** `written` statements by IN-list length; batches repeat a few sizes, so this stays small. */
+  private readonly writtenBySize = new Map<number, Database.Statement<unknown[], EntryRow>>();
+  private readonly markPendingTx: (flow: string, runId: number, rows: readonly PendingWrite[]) => void;
+  private readonly commitTx: (flow: string, unit: CommitUnit) => void;
+  private readonly recordCallsTx: (runId: number, flow: string, stats: readonly CallStats[]) => void;
+  private readonly loadTx: (name: string, documents: readonly unknown[], replace: boolean) => number;
+
+  private constructor(
+    private readonly db: Db,
+    readonly location: string,
+    private readonly now: () => number,
+  ) {
+    const st = (this.st = prepareAll(db));
+    this.markPendingTx = db.transaction((flow: string, runId: number, rows: readonly PendingWrite[]) => {
+      for (const r of rows) {
+        st.markPending.run(flow, r.sourceId, r.targetId, r.hash, r.key, toJson(r.row), runId, r.updatedAt);
+      }
+    });
+    this.commitTx = db.transaction((flow: string, unit: CommitUnit) => {
+      const at = this.now();
+      for (const d of unit.done) st.markDone.run(flow, d.sourceId, d.targetId, d.hash, d.key, unit.runId, at);
+      for (const id of unit.cleared) {
+        st.dropUnconfirmed.run(flow, id);
+        st.clearPending.run(flow, id);
+      }
+      for (const l of unit.deadLetters) {
+        st.insertDeadLetter.run(flow, unit.runId, l.sourceId, l.stage, l.reason, toJson(l.record), toJson(l.row), at);
+      }
+      for (const id of unit.resolved ?? []) st.resolve.run(at, flow, id);
+      if (unit.checkpoint !== undefined) st.setCheckpoint.run(flow, unit.checkpoint, unit.runId, at);
+    });
+    this.recordCallsTx = db.transaction((runId: number, flow: string, stats: readonly CallStats[]) => {
+      for (const s of stats) {
+        st.recordCalls.run(
+          runId, flow, s.system, s.operation, s.calls, s.errors, s.retries, s.totalMs, s.p50Ms, s.p95Ms, s.rateLimitWaitMs,
+        );
+      }
+    });
+    this.loadTx = db.transaction((name: string, documents: readonly unknown[], replace: boolean) => {
+      if (replace) st.dropCollection.run(name);
+      let seq = st.nextSeq.get(name) ?? 1;
+      for (const doc of documents) st.insertDocument.run(name, seq++, JSON.stringify(doc));
+      return st.countCollection.get(name) ?? 0;
+    });
+  }
+
+  /** Opens (creating it and its folders if needed) and migrates the state database at `path`. */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStateStore {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path, { timeout: 5000 });
+    try {
+      const mode = db.pragma("journal_mode = WAL", { simple: true });
+      if (mode !== "wal") throw new Error(`state database ${path} cannot use WAL journaling (got "${String(mode)}")`);
+      // In WAL mode NORMAL syncs at checkpoints, not at each commit. A commit is in the WAL file
+      // (the OS page cache) before it returns, so a killed process (even SIGKILL) loses nothing
+      // committed; only a power loss or OS crash can drop the last commits, and never tears one.
+      db.pragma("synchronous = NORMAL");
+      db.pragma("busy_timeout = 5000");
+      db.pragma("foreign_keys = ON");
+      migrate(db);
+      return new SqliteStateStore(db, path, options.now ?? Date.now);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  async startRun(flow: string, at: number, dryRun: boolean): Promise<number> {
+    return Number(this.st.startRun.run(flow, at, dryRun ? 1 : 0).lastInsertRowid);
+  }
+
+  async finishRun(runId: number, at: number, status: RunStatus, counts: RunCounts, error: string | null): Promise<void> {
+    const r = this.st.finishRun.run(
+      at, status, error, counts.read, counts.written, counts.unchanged, counts.deadLettered, runId,
+    );
+    if (r.changes === 0) throw new Error(`run ${runId} does not exist in ${this.location}`);
+  }
+
+  async runs(flow: string | undefined, limit: number): Promise<RunRecord[]> {
+    const rows = flow === undefined ? this.st.runsAll.all(limit) : this.st.runsOfFlow.all(flow, limit);
+    return rows.map(toRun);
+  }
+
+  async flows(): Promise<string[]> {
+    return this.st.flows.all();
+  }
+
+  async checkpoint(flow: string): Promise<string | null> {
+    return this.st.checkpoint.get(flow) ?? null;
+  }
+
+  async written(flow: string, sourceIds: readonly string[]): Promise<Map<string, WrittenEntry>> {
+    const found = new Map<string, WrittenEntry>();
+    for (let i = 0; i < sourceIds.length; i += IN_CHUNK) {
+      const chunk = sourceIds.slice(i, i + IN_CHUNK);
+      for (const r of this.writtenStatement(chunk.length).all(flow, ...chunk)) found.set(r.source_id, toEntry(r));
+    }
+    return found;
+  }
+
+  private writtenStatement(size: number): Database.Statement<unknown[], EntryRow> {
+    let s = this.writtenBySize.get(size);
+    if (s === undefined) {
+      s = this.db.prepare<unknown[], EntryRow>(
+        `SELECT source_id, target_id, hash, key, NULL AS row, updated_at FROM write_record
+         WHERE flow = ? AND hash IS NOT NULL AND source_id IN (${"?,".repeat(size - 1)}?)`,
+      );
+      this.writtenBySize.set(size, s);
+    }
+    return s;
+  }
+
+  async markPending(flow: string, runId: number, rows: readonly PendingWrite[]): Promise<void> {
+    this.markPendingTx(flow, runId, rows);
+  }
+
+  async pending(flow: string): Promise<PendingWrite[]> {
+    return this.st.pending.all(flow).map((r) => ({ ...toEntry(r), row: fromJson(r.row) }));
+  }
+
+  async commit(flow: string, unit: CommitUnit): Promise<void> {
+    this.commitTx(flow, unit);
+  }
+
+  async deadLetters(
+    flow: string,
+    options: { readonly unresolvedOnly: boolean; readonly sourceId?: string },
+  ): Promise<DeadLetter[]> {
+    const sourceId = options.sourceId ?? null;
+    return this.st.deadLetters.all(flow, options.unresolvedOnly ? 1 : 0, sourceId, sourceId).map(toDeadLetter);
+  }
+
+  /** Stores the run's totals per system/operation; a later call for the same run replaces them (snapshots, not deltas). */
+  async recordCalls(runId: number, flow: string, stats: readonly CallStats[]): Promise<void> {
+    this.recordCallsTx(runId, flow, stats);
+  }
+
+  /**
+   * Calls per system/operation summed over runs. p50/p95 are the worst (max) per-run value: exact
+   * percentiles across runs would need the raw latency samples, which are not stored.
+   */
+  async callStats(flow: string | undefined): Promise<CallStats[]> {
+    const f = flow ?? null;
+    return this.st.callStats.all(f, f).map((r) => ({
+      system: r.system,
+      operation: r.operation,
+      calls: r.calls,
+      errors: r.errors,
+      retries: r.retries,
+      totalMs: r.total_ms,
+      p50Ms: r.p50_ms,
+      p95Ms: r.p95_ms,
+      rateLimitWaitMs: r.rate_limit_wait_ms,
+    }));
+  }
+
+  async loadCollection(name: string, documents: readonly unknown[], replace: boolean): Promise<number> {
+    return this.loadTx(name, documents, replace);
+  }
+
+  async collections(): Promise<{ readonly name: string; readonly count: number }[]> {
+    return this.st.collections.all();
+  }
+
+  async collection(name: string): Promise<Record<string, unknown>[]> {
+    return this.st.collection.all(name).map((doc) => JSON.parse(doc) as Record<string, unknown>);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
