@@ -1,20 +1,11 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { UsageError } from "../compiler/project.js";
-import { buildCommand } from "./commands/build.js";
-import { checkCommand } from "./commands/check.js";
-import { demoCommand } from "./commands/demo.js";
-import { explainCommand } from "./commands/explain.js";
-import { testCommand } from "./commands/test.js";
-import { runCommand } from "./commands/run.js";
-import { statusCommand } from "./commands/status.js";
-import { replayCommand } from "./commands/replay.js";
-import { collectionsCommand, loadCommand } from "./commands/collections.js";
-import { SetupError } from "./wiring.js";
-import { WindowError } from "../runtime/run/windows.js";
 import { EXIT, type Io } from "./io.js";
 import { VERSION } from "./version.js";
 
 const DEFAULT_PATHS = ["mappings"];
+
+/** Errors that mean the command was used wrongly (exit 2): a bad path, missing credentials, a bad time. */
+const USAGE_ERRORS = new Set(["UsageError", "SetupError", "WindowError"]);
 
 function positiveInt(value: string, option: string): number {
   const n = Number(value);
@@ -41,8 +32,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .description("parse and check .map files, reporting every problem with a code")
     .argument("[paths...]", ".map files or folders", DEFAULT_PATHS)
     .option("--json", "print diagnostics as JSON (for editors and CI)")
-    .action((paths: string[], opts: { json?: boolean }) => {
-      code = checkCommand(io, paths, opts);
+    .action(async (paths: string[], opts: { json?: boolean }) => {
+      code = (await import("./commands/check.js")).checkCommand(io, paths, opts);
     });
 
   program
@@ -50,8 +41,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .description("compile .map files into typed TypeScript modules")
     .argument("[paths...]", ".map files or folders", DEFAULT_PATHS)
     .option("-o, --out <dir>", "output folder", "generated")
-    .action((paths: string[], opts: { out: string }) => {
-      code = buildCommand(io, paths, opts);
+    .action(async (paths: string[], opts: { out: string }) => {
+      code = (await import("./commands/build.js")).buildCommand(io, paths, opts);
     });
 
   program
@@ -59,15 +50,15 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .description("run the example blocks of .map files")
     .argument("[paths...]", ".map files or folders", DEFAULT_PATHS)
     .action(async (paths: string[]) => {
-      code = await testCommand(io, paths);
+      code = await (await import("./commands/test.js")).testCommand(io, paths);
     });
 
   program
     .command("explain")
     .description("explain a diagnostic code, e.g. ferry explain MAP2001")
     .argument("[code]", "a code such as MAP2001; without one, the list of codes")
-    .action((c: string | undefined) => {
-      code = explainCommand(io, c);
+    .action(async (c: string | undefined) => {
+      code = (await import("./commands/explain.js")).explainCommand(io, c);
     });
 
   program
@@ -76,7 +67,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .addOption(new Option("--mappings <dir>", "folder of .map files").default("mappings"))
     .option("-o, --out <dir>", "output folder", "generated")
     .action(async (opts: { mappings: string; out: string }) => {
-      code = await demoCommand(io, opts);
+      code = await (await import("./commands/demo.js")).demoCommand(io, opts);
     });
 
   program
@@ -89,7 +80,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .option("--dry-run", "read and map, report new/changed/unchanged rows, write nothing")
     .option("--json", "also print the run summary as JSON on stdout")
     .action(async (flow: string, opts: { from?: string; to?: string; limit?: number; dryRun?: boolean; json?: boolean }) => {
-      code = await runCommand(io, flow, opts);
+      code = await (await import("./commands/run.js")).runCommand(io, flow, opts);
     });
 
   program
@@ -98,7 +89,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .argument("[flow]", "a flow name; without one, every flow")
     .option("--dead-letters", "list the rows that need attention")
     .action(async (flow: string | undefined, opts: { deadLetters?: boolean }) => {
-      code = await statusCommand(io, flow, opts);
+      code = await (await import("./commands/status.js")).statusCommand(io, flow, opts);
     });
 
   program
@@ -107,7 +98,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .argument("<flow>", "a .map file, or the name of a flow in mappings/")
     .option("--id <id>", "only the dead letters of this source id")
     .action(async (flow: string, opts: { id?: string }) => {
-      code = await replayCommand(io, flow, opts);
+      code = await (await import("./commands/replay.js")).replayCommand(io, flow, opts);
     });
 
   program
@@ -117,14 +108,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .argument("<file>", "a .jsonl file (one document per line) or a .json array")
     .option("--append", "add to the collection instead of replacing it")
     .action(async (collection: string, file: string, opts: { append?: boolean }) => {
-      code = await loadCommand(io, collection, file, opts);
+      code = await (await import("./commands/collections.js")).loadCommand(io, collection, file, opts);
     });
 
   program
     .command("collections")
     .description("list the lookup collections and their sizes")
     .action(async () => {
-      code = await collectionsCommand(io);
+      code = await (await import("./commands/collections.js")).collectionsCommand(io);
     });
 
   try {
@@ -135,7 +126,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       // --help and --version end here with code 0; unknown commands and options with 1 from commander.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof UsageError || error instanceof SetupError || error instanceof WindowError) {
+    // Commands load lazily (startup stays fast), so their error classes are recognised by name.
+    if (error instanceof Error && USAGE_ERRORS.has(error.name)) {
       io.stderr.write(`ferry: ${error.message}\n`);
       return EXIT.usage;
     }

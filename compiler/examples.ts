@@ -1,5 +1,6 @@
-import jsonata from "jsonata";
-import { ts } from "ts-morph";
+import { jsonata } from "../runtime/lazy.js";
+import { createRequire } from "node:module";
+import type * as TsMorph from "ts-morph";
 import * as runtime from "../runtime/index.js";
 import type { FlowModule, MapContext } from "../runtime/types.js";
 import type { ExampleModel, FlowModel, JsonValue } from "./model.js";
@@ -32,9 +33,19 @@ export const EXAMPLE_NOW = "2024-01-01 00:00:00";
  * it went through JSON.stringify); it is transpiled and given the runtime as its only import.
  */
 export function loadModule(code: string): FlowModule {
-  const js = ts.transpileModule(code, {
+  return evaluateModule(transpileModule(code));
+}
+
+/** Generated TypeScript as CommonJS JavaScript (types erased). Loads TypeScript on first use. */
+export function transpileModule(code: string): string {
+  const { ts } = createRequire(import.meta.url)("ts-morph") as typeof TsMorph;
+  return ts.transpileModule(code, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
   }).outputText;
+}
+
+/** Runs transpiled module code with the runtime as its only import. */
+export function evaluateModule(js: string): FlowModule {
   const exports: Record<string, unknown> = {};
   const require = (id: string): unknown => {
     if (id === "ferry/runtime") return runtime;

@@ -22,7 +22,13 @@ export interface ValueType {
 }
 
 export type Expr =
-  | { readonly k: "source"; readonly path: readonly string[]; readonly type: ValueType }
+  | {
+      readonly k: "source";
+      readonly path: readonly string[];
+      readonly type: ValueType;
+      /** The path is a key the schema allows by pattern (Banniu columns): its data type is not guaranteed. */
+      readonly open?: boolean;
+    }
   | { readonly k: "alias"; readonly alias: string; readonly path: readonly string[]; readonly type: ValueType }
   | { readonly k: "row"; readonly path: readonly string[]; readonly type: ValueType }
   | { readonly k: "literal"; readonly value: Scalar; readonly type: ValueType }

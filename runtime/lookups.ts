@@ -1,4 +1,4 @@
-import { Query } from "mingo";
+import { mingoQuery } from "./lazy.js";
 import type { FlowModule, LookupSpec } from "./types.js";
 
 export type Document = Readonly<Record<string, unknown>>;
@@ -20,7 +20,7 @@ export class MemoryCollectionStore implements CollectionStore {
 
   async find(collection: string, filter: Readonly<Record<string, unknown>>): Promise<readonly Document[]> {
     const docs = this.collections.get(collection) ?? [];
-    return new Query(filter as Record<string, unknown>).find<Document>(docs).all();
+    return new (mingoQuery())(filter as Record<string, unknown>).find<Document>(docs).all();
   }
 }
 
@@ -50,7 +50,14 @@ export async function resolveLookups(
   if (specs.length === 0) return [];
   const keys = specs.map(() => new Set<unknown>());
   for (const record of records) {
-    flow.lookupKeys(record).forEach((k, i) => {
+    let recordKeys: readonly unknown[];
+    try {
+      recordKeys = flow.lookupKeys(record);
+    } catch {
+      // A record whose key cannot be computed fails in `map` with the field's location; skip it here.
+      continue;
+    }
+    recordKeys.forEach((k, i) => {
       if (k !== null && k !== undefined) keys[i]?.add(k);
     });
   }

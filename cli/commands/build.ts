@@ -1,7 +1,7 @@
 import { checkFiles, findMapFiles, writeModules } from "../../compiler/project.js";
 import { renderDiagnostic } from "../../compiler/render.js";
 import { colors, elapsed, EXIT, plural, useColor, type Io } from "../io.js";
-import { report } from "./check.js";
+import { report } from "../report.js";
 
 export interface BuildOptions {
   readonly out: string;

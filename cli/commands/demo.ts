@@ -1,6 +1,6 @@
 import { checkFiles, findMapFiles, writeModules } from "../../compiler/project.js";
 import { colors, elapsed, EXIT, plural, type Io } from "../io.js";
-import { report } from "./check.js";
+import { report } from "../report.js";
 import { runAndReport } from "./test.js";
 
 /**

@@ -1,16 +1,18 @@
-import { loadFlow } from "../../compiler/project.js";
+import { join } from "node:path";
+import { loadFlow } from "../../compiler/load-flow.js";
+import { stateDir } from "../../runtime/state/open.js";
 import { replayDeadLetters } from "../../runtime/run/replay.js";
 import { loadEnv } from "../env.js";
 import { colors, type Io } from "../io.js";
 import { wire } from "../wiring.js";
-import { report } from "./check.js";
+import { report } from "../report.js";
 import { RUN_EXIT } from "./run.js";
 
 /** `ferry replay <flow> [--id ID]`: writes dead letters again; exit 3 when some still fail. */
 export async function replayCommand(io: Io, flowPath: string, options: { id?: string }): Promise<number> {
-  const loaded = loadFlow(flowPath, io.cwd);
-  if (!loaded.module) return report(io, [loaded.result], process.hrtime.bigint());
   const env = loadEnv(io.cwd, io.env);
+  const loaded = await loadFlow(flowPath, io.cwd, env.FERRY_CACHE_DIR || join(stateDir(env, io.cwd), "cache"));
+  if (!loaded.module) return report(io, loaded.result ? [loaded.result] : [], process.hrtime.bigint());
   const wiring = wire(loaded.module, env, io.cwd, false);
   const c = colors(io);
   try {

@@ -1,10 +1,12 @@
-import { loadFlow } from "../../compiler/project.js";
+import { join } from "node:path";
+import { loadFlow } from "../../compiler/load-flow.js";
+import { stateDir } from "../../runtime/state/open.js";
 import { runFlow } from "../../runtime/run/run-flow.js";
 import { loadEnv } from "../env.js";
 import type { Io } from "../io.js";
 import { ProgressView, renderSummary } from "../progress.js";
 import { wire } from "../wiring.js";
-import { report } from "./check.js";
+import { report } from "../report.js";
 
 export interface RunCommandOptions {
   readonly from?: string;
@@ -20,9 +22,9 @@ export const RUN_EXIT = { ok: 0, failed: 1, usage: 2, deadLetters: 3 } as const;
 /** `ferry run <flow.map>` */
 export async function runCommand(io: Io, flowPath: string, options: RunCommandOptions): Promise<number> {
   const started = process.hrtime.bigint();
-  const loaded = loadFlow(flowPath, io.cwd);
-  if (!loaded.module) return report(io, [loaded.result], started);
   const env = loadEnv(io.cwd, io.env);
+  const loaded = await loadFlow(flowPath, io.cwd, env.FERRY_CACHE_DIR || join(stateDir(env, io.cwd), "cache"));
+  if (!loaded.module) return report(io, loaded.result ? [loaded.result] : [], started);
   const wiring = wire(loaded.module, env, io.cwd);
   const view = new ProgressView(io, loaded.module.spec.name);
   try {

@@ -1,7 +1,7 @@
 import { runExamples, type ExampleResult } from "../../compiler/examples.js";
 import { checkFiles, findMapFiles, type FileResult } from "../../compiler/project.js";
 import { colors, elapsed, EXIT, type Io } from "../io.js";
-import { report } from "./check.js";
+import { report } from "../report.js";
 
 export interface TestSummary {
   readonly passed: number;

@@ -1,4 +1,4 @@
-import jsonata from "jsonata";
+import { jsonata } from "../../runtime/lazy.js";
 import type * as ast from "../ast.js";
 import type { FieldSchema, OpenKeys, RecordSchema } from "../../connectors/catalog.js";
 import type { Expr, LookupModel, ValueType } from "../model.js";
@@ -27,6 +27,8 @@ const MAX_WHERE_DEPTH = 8;
 export class ExprChecker {
   readonly lookups: LookupModel[] = [];
   readonly jsonata: string[] = [];
+  /** Whether the last path resolved through a pattern-allowed key (see Expr "source".open). */
+  private lastOpen = false;
 
   constructor(private readonly reporter: Reporter) {}
 
@@ -116,8 +118,9 @@ export class ExprChecker {
       }
       return { k: "window", part: part === "end" ? "end" : "start", type: type("datetime") };
     }
+    this.lastOpen = false;
     const t = scope.source ? this.resolve(e.segments, scope.source, scope.source.title) : ANY;
-    return { k: "source", path: names, type: t };
+    return { k: "source", path: names, type: t, open: this.lastOpen };
   }
 
   /** Resolves a path against a record schema, reporting the first unknown segment. */
@@ -144,6 +147,7 @@ export class ExprChecker {
         continue;
       }
       if (open && new RegExp(open.pattern).test(seg.text)) {
+        this.lastOpen = true;
         return type(open.type, true, { fromOptionalSource: open.type !== "any" });
       }
       if (!fields && !open) return ANY; // an object the catalog does not describe further

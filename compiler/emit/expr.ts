@@ -42,6 +42,27 @@ export function tsType(t: ValueType): string {
   return t.nullable && base !== "unknown" && base !== "null" ? `${base} | null` : base;
 }
 
+/** Whether a value is never null, whatever the record holds. */
+export function certain(e: Expr): boolean {
+  switch (e.k) {
+    case "literal":
+      return e.value !== null;
+    case "ref":
+      return certain(e.input);
+    case "map":
+      return e.else !== undefined && certain(e.else) && e.entries.every(([, v]) => certain(v));
+    case "if":
+      return certain(e.then) && certain(e.else);
+    case "binary":
+      return e.op === "??" ? certain(e.right) : false;
+    case "object":
+    case "array":
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Writes checked expressions as TypeScript; module-level tables and regexes are collected on the side. */
 export class ExprEmitter {
   /** Module-level declarations (value-map tables, regular expressions), in first-use order. */
@@ -52,7 +73,8 @@ export class ExprEmitter {
       case "literal":
         return literal(e.value);
       case "source":
-        return this.path(scope.record, e.path, e.type, true);
+        // Keys allowed by pattern carry whatever the system sends: convert to the checked type.
+        return this.path(scope.record, e.path, e.type, e.open !== true);
       case "alias":
         return this.path(scope.alias?.variable ?? scope.record, e.path, e.type, false);
       case "row":
@@ -78,10 +100,10 @@ export class ExprEmitter {
         const args = [this.emit(e.input, scope), ...e.args.map((a) => this.emit(a, scope))];
         return `p.${e.name === "default" ? "default" : e.name}(${args.join(", ")})`;
       }
-      case "ref": {
-        if (e.input.k === "literal" && e.input.value !== null) return `{ ${propertyKey(e.key)}: ${literal(e.input.value)} }`;
+      case "ref":
+        // A value that cannot be null needs no null test: a plain object literal is fastest.
+        if (certain(e.input)) return `{ ${propertyKey(e.key)}: ${this.emit(e.input, scope)} }`;
         return `p.ref(${this.emit(e.input, scope)}, ${literal(e.key)})`;
-      }
       case "map":
         return this.valueMap(e, scope);
       case "lookup":
@@ -162,6 +184,13 @@ export class ExprEmitter {
     const input = this.emit(e.input, scope);
     const otherwise = e.else ? this.emit(e.else, scope) : "null";
     const constant = e.entries.every(([, v]) => v.k === "literal");
+    if (constant && e.input.type.base === "string" && e.entries.every(([, v]) => certain(v))) {
+      // Text keys need no conversion: a Map lookup on the value itself.
+      const rows = e.entries.map(([k, v]) => `[${literal(k)}, ${this.emit(v, scope)}]`).join(", ");
+      const valueType = [...new Set(e.entries.map(([, v]) => tsType(v.type)))].join(" | ") || "never";
+      const table = this.declare(`new Map<string | null, ${valueType}>([${rows}])`, `ReadonlyMap<string | null, ${valueType}>`);
+      return `(${table}.get(${input}) ?? ${otherwise})`;
+    }
     if (constant) {
       const rows = e.entries.map(([k, v]) => `[${literal(k)}, ${this.emit(v, scope)}]`).join(", ");
       const valueType = [...new Set(e.entries.map(([, v]) => tsType(v.type)))].join(" | ") || "never";

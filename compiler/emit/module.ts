@@ -1,8 +1,10 @@
-import { IndentationText, Project, StructureKind, VariableDeclarationKind, type OptionalKind, type PropertySignatureStructure, type SourceFile } from "ts-morph";
+import { createRequire } from "node:module";
+import type * as TsMorph from "ts-morph";
+import type { OptionalKind, Project, PropertySignatureStructure, SourceFile } from "ts-morph";
 import type { FieldSchema, RecordSchema } from "../../connectors/catalog.js";
 import type { EachModel, Expr, FieldModel, FlowModel } from "../model.js";
 import type { FlowSpec } from "../../runtime/types.js";
-import { ExprEmitter, tsBase, tsType, type EmitScope } from "./expr.js";
+import { certain, ExprEmitter, tsBase, tsType, type EmitScope } from "./expr.js";
 import { accessor, docText, literal, propertyKey, propertyName } from "./names.js";
 
 export interface EmitOptions {
@@ -10,9 +12,17 @@ export interface EmitOptions {
   readonly runtime?: string;
 }
 
+// ts-morph (and the TypeScript it bundles) takes a while to load: only commands that emit pay for it.
+const require = createRequire(import.meta.url);
+let morph: typeof TsMorph | undefined;
+function tsMorph(): typeof TsMorph {
+  return (morph ??= require("ts-morph") as typeof TsMorph);
+}
+
 // One in-memory project for the process: ts-morph projects are costly to create.
 let project: Project | undefined;
 function scratch(): SourceFile {
+  const { IndentationText, Project } = tsMorph();
   project ??= new Project({
     useInMemoryFileSystem: true,
     skipLoadingLibFiles: true,
@@ -61,7 +71,7 @@ export function emitModule(model: FlowModel, options: EmitOptions = {}): string 
 
   file.addVariableStatement({
     isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
+    declarationKind: tsMorph().VariableDeclarationKind.Const,
     docs: ["The flow's settings, as the runtime reads them."],
     declarations: [{ name: "spec", type: "FlowSpec", initializer: JSON.stringify(flowSpec(model), null, 2) }],
   });
@@ -131,7 +141,7 @@ function schemaType(f: FieldSchema): string {
 
 function recordProperties(schema: RecordSchema): OptionalKind<PropertySignatureStructure>[] {
   return schema.fields.map((f) => ({
-    kind: StructureKind.PropertySignature,
+    kind: tsMorph().StructureKind.PropertySignature,
     name: propertyName(f.name),
     isReadonly: true,
     hasQuestionToken: !f.required,
@@ -168,7 +178,7 @@ function targetProperties(fields: readonly FieldModel[]): OptionalKind<PropertyS
   };
   const optionalNode = (node: Node): boolean => (node.field ? node.field.optional : false);
   return [...root.children].map(([name, node]) => ({
-    kind: StructureKind.PropertySignature,
+    kind: tsMorph().StructureKind.PropertySignature,
     name: propertyName(name),
     hasQuestionToken: optionalNode(node),
     type: typeOf(node),
@@ -214,15 +224,8 @@ function fieldStatements(fields: readonly FieldModel[], exprs: ExprEmitter, scop
     }
     out.push(`const f${f.index} = ${fieldValue(f, f.value, exprs, scope)};`);
     // Constants cannot be null; everything else is checked, whatever the catalog promises of the data.
-    if (!f.optional && !isConstant(f.value)) out.push(`if (f${f.index} == null) throw o.missing();`);
+    if (!f.optional && !certain(f.value)) out.push(`if (f${f.index} == null) throw o.missing();`);
   }
-}
-
-/** Values that cannot be null whatever the record holds. */
-function isConstant(e: Expr): boolean {
-  if (e.k === "literal") return e.value !== null;
-  if (e.k === "ref") return isConstant(e.input);
-  return false;
 }
 
 /** The row as one object literal of its required fields; optional fields are set when not null. */

@@ -1,4 +1,4 @@
-import jsonata from "jsonata";
+import { jsonata } from "../lazy.js";
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../datetime.js";
 import type { Clock } from "../clock.js";
 import type { SourceConnector, TargetConnector } from "../connector.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
-import { Query } from "mingo";
+import { mingoQuery } from "../lazy.js";
 import type { CollectionStore, Document } from "../lookups.js";
 import type { StateStore } from "./store.js";
 
@@ -16,7 +16,7 @@ export class StoreCollections implements CollectionStore {
 
   async find(collection: string, filter: Readonly<Record<string, unknown>>): Promise<readonly Document[]> {
     const docs = await this.documents(collection);
-    return new Query(filter as Record<string, unknown>).find<Document>(docs).all();
+    return new (mingoQuery())(filter as Record<string, unknown>).find<Document>(docs).all();
   }
 
   private documents(name: string): Promise<readonly Document[]> {

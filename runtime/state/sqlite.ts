@@ -85,6 +85,7 @@ const MIGRATIONS: readonly ((db: Db) => void)[] = [
         resolved_at INTEGER
       );
       CREATE INDEX dead_letters_open ON dead_letters (flow, resolved_at);
+      CREATE INDEX dead_letters_source ON dead_letters (flow, source_id) WHERE resolved_at IS NULL;
 
       CREATE TABLE call_stats (
         run_id INTEGER NOT NULL REFERENCES runs (id),
@@ -259,6 +260,15 @@ function prepareAll(db: Db) {
       `INSERT INTO dead_letters (flow, run_id, source_id, stage, reason, record, row, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    // A row that fails again replaces its open letter: one letter per row needing attention.
+    refreshDeadLetter: db.prepare<[number, DeadLetterStage, string, string | null, string | null, number, string, string]>(
+      `UPDATE dead_letters SET run_id = ?, stage = ?, reason = ?, record = ?, row = ?, created_at = ?
+       WHERE flow = ? AND source_id = ? AND resolved_at IS NULL`,
+    ),
+    // A row written at last (a fixed source record, a fixed mapping) settles its open letter.
+    resolveBySource: db.prepare<[number, string, string]>(
+      "UPDATE dead_letters SET resolved_at = ? WHERE flow = ? AND source_id = ? AND resolved_at IS NULL",
+    ),
     resolve: db.prepare<[number, string, number]>(
       "UPDATE dead_letters SET resolved_at = ? WHERE flow = ? AND id = ? AND resolved_at IS NULL",
     ),
@@ -352,13 +362,20 @@ export class SqliteStateStore implements StateStore {
     });
     this.commitTx = db.transaction((flow: string, unit: CommitUnit) => {
       const at = this.now();
-      for (const d of unit.done) st.markDone.run(flow, d.sourceId, d.targetId, d.hash, d.key, unit.runId, at);
+      for (const d of unit.done) {
+        st.markDone.run(flow, d.sourceId, d.targetId, d.hash, d.key, unit.runId, at);
+        st.resolveBySource.run(at, flow, d.sourceId);
+      }
       for (const id of unit.cleared) {
         st.dropUnconfirmed.run(flow, id);
         st.clearPending.run(flow, id);
       }
       for (const l of unit.deadLetters) {
-        st.insertDeadLetter.run(flow, unit.runId, l.sourceId, l.stage, l.reason, toJson(l.record), toJson(l.row), at);
+        const record = toJson(l.record);
+        const row = toJson(l.row);
+        if (st.refreshDeadLetter.run(unit.runId, l.stage, l.reason, record, row, at, flow, l.sourceId).changes === 0) {
+          st.insertDeadLetter.run(flow, unit.runId, l.sourceId, l.stage, l.reason, record, row, at);
+        }
       }
       for (const id of unit.resolved ?? []) st.resolve.run(at, flow, id);
       if (unit.checkpoint !== undefined) st.setCheckpoint.run(flow, unit.checkpoint, unit.runId, at);

@@ -19,7 +19,7 @@ describe("generated modules", () => {
       JSON.stringify({
         compilerOptions: {
           strict: true, noEmit: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext",
-          noUnusedLocals: true, noUnusedParameters: true, noImplicitReturns: true, skipLibCheck: true, types: [],
+          noUnusedLocals: true, noUnusedParameters: true, noImplicitReturns: true, skipLibCheck: true, types: ["node"],
           paths: { "ferry/runtime": ["../../../runtime/index.ts"] },
         },
         include: ["*.ts"],

@@ -196,25 +196,31 @@ describe("checkpoints and dead letters", () => {
     }));
     await store.commit("g", unit(run, { deadLetters: [{ sourceId: "1", stage: "map", reason: "other flow", record: 1, row: null }] }));
 
+    // A row that fails again keeps one open letter, with the latest reason.
     const all = await store.deadLetters("f", { unresolvedOnly: false });
     expect(all).toEqual([
-      { id: all[0]?.id, flow: "f", runId: run, sourceId: "1", stage: "map", reason: "not a number", record: { qty: "abc" }, row: null, createdAt: 1_000, resolvedAt: null },
+      { id: all[0]?.id, flow: "f", runId: run, sourceId: "1", stage: "check", reason: "again", record: [1, 2], row: null, createdAt: 1_000, resolvedAt: null },
       { id: all[1]?.id, flow: "f", runId: run, sourceId: "2", stage: "write", reason: "refused", record: { qty: 2 }, row: { FQty: 2 }, createdAt: 1_000, resolvedAt: null },
-      { id: all[2]?.id, flow: "f", runId: run, sourceId: "1", stage: "check", reason: "again", record: [1, 2], row: null, createdAt: 1_000, resolvedAt: null },
     ]);
-    expect((await store.deadLetters("f", { unresolvedOnly: false, sourceId: "1" })).map((d) => d.reason)).toEqual(["not a number", "again"]);
+    expect((await store.deadLetters("f", { unresolvedOnly: false, sourceId: "1" })).map((d) => d.reason)).toEqual(["again"]);
 
     const other = (await store.deadLetters("g", { unresolvedOnly: true }))[0]?.id ?? -1;
     clock = 5_000;
     // An id of another flow is not resolved through this flow.
     await store.commit("f", unit(run, { resolved: [all[1]?.id ?? -1, other] }));
-    expect((await store.deadLetters("f", { unresolvedOnly: true })).map((d) => d.sourceId)).toEqual(["1", "1"]);
+    expect((await store.deadLetters("f", { unresolvedOnly: true })).map((d) => d.sourceId)).toEqual(["1"]);
     expect((await store.deadLetters("f", { unresolvedOnly: false, sourceId: "2" }))[0]?.resolvedAt).toBe(5_000);
     expect(await store.deadLetters("g", { unresolvedOnly: true })).toHaveLength(1);
 
     clock = 6_000;
     await store.commit("f", unit(run, { resolved: [all[1]?.id ?? -1] }));
     expect((await store.deadLetters("f", { unresolvedOnly: false, sourceId: "2" }))[0]?.resolvedAt).toBe(5_000);
+
+    // Writing the row at last settles its open letter.
+    clock = 7_000;
+    await store.commit("f", unit(run, { done: [{ sourceId: "1", targetId: "T1", hash: "h", key: null }] }));
+    expect(await store.deadLetters("f", { unresolvedOnly: true })).toEqual([]);
+    expect((await store.deadLetters("f", { unresolvedOnly: false, sourceId: "1" }))[0]?.resolvedAt).toBe(7_000);
   });
 });
 
