@@ -56,6 +56,17 @@ export interface TargetState {
   readonly row: unknown;
 }
 
+export interface LookupRequest {
+  readonly operation: string;
+  readonly form: string | null;
+  /** The `idcheck` field. */
+  readonly key: string;
+  readonly values: readonly string[];
+  /** Top-level fields of the rows being confirmed: what the answer's `row` should hold. */
+  readonly fields: readonly string[];
+  readonly timeoutMs: number;
+}
+
 export interface SourceConnector {
   /** Reads one page. Throws CallError on failure. */
   read(request: ReadRequest): Promise<ReadResponse>;
@@ -69,7 +80,7 @@ export interface TargetConnector {
    * writes whose answer was lost in a crash instead of sending them twice. Optional: without it,
    * unconfirmed rows are sent again.
    */
-  lookup?(request: { readonly operation: string; readonly form: string | null; readonly key: string; readonly values: readonly string[]; readonly timeoutMs: number }): Promise<readonly TargetState[]>;
+  lookup?(request: LookupRequest): Promise<readonly TargetState[]>;
 }
 
 /** Everything a connector factory may use. Credentials come from the environment. */

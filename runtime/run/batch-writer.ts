@@ -67,7 +67,7 @@ export class BatchWriter {
     const values = [...new Set(rows.map((r) => r.key).filter((k): k is string => k !== null))];
     if (values.length === 0) return confirmed;
     const states = await this.calls.run({ ...this.callTarget, operation: `${this.callTarget.operation} lookup` }, () =>
-      lookup({ operation: this.flow.target.operation, form: this.flow.target.form, key, values, timeoutMs: this.flow.target.timeoutMs }),
+      lookup({ operation: this.flow.target.operation, form: this.flow.target.form, key, values, fields: this.flow.fields.filter((f) => !f.target.includes(".")).map((f) => f.target).concat([...new Set(this.flow.fields.filter((f) => f.target.includes(".")).map((f) => f.target.split(".")[0]!))]), timeoutMs: this.flow.target.timeoutMs }),
     );
     const byKey = new Map(states.map((s) => [s.key, s]));
     for (const r of rows) {
