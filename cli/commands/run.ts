@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { loadFlow } from "../../compiler/load-flow.js";
 import { stateDir } from "../../runtime/state/open.js";
 import { runFlow } from "../../runtime/run/run-flow.js";
+import { parseInstant } from "../../runtime/run/windows.js";
 import { loadEnv } from "../env.js";
 import type { Io } from "../io.js";
 import { ProgressView, renderSummary } from "../progress.js";
@@ -22,6 +23,8 @@ export const RUN_EXIT = { ok: 0, failed: 1, usage: 2, deadLetters: 3 } as const;
 /** `ferry run <flow.map>` */
 export async function runCommand(io: Io, flowPath: string, options: RunCommandOptions): Promise<number> {
   const started = process.hrtime.bigint();
+  // A time that cannot be read is a usage error, found before anything is opened.
+  for (const time of [options.from, options.to]) if (time !== undefined) parseInstant(time);
   const env = loadEnv(io.cwd, io.env);
   const loaded = await loadFlow(flowPath, io.cwd, env.FERRY_CACHE_DIR || join(stateDir(env, io.cwd), "cache"));
   if (!loaded.module) return report(io, loaded.result ? [loaded.result] : [], started);

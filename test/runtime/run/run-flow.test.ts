@@ -150,4 +150,19 @@ describe("runFlow against loopback HTTP", () => {
     expect(dry).toMatchObject({ dryRun: true, read: 20, new: 10, changed: 3, unchanged: 7, written: 0 });
     expect(bench.server.target.totalWrites()).toBe(writes);
   });
+
+  it("answers lookups with one query per page, never one per record", async () => {
+    bench = await startBench({ records: 250 });
+    const regions = new MemoryCollectionStore();
+    regions.add("regions", bench.server.source.records().map((r) => ({ code: r.code, region: "华东" })));
+    const queries: unknown[] = [];
+    const counting = { find: (collection: string, filter: Readonly<Record<string, unknown>>) => (queries.push(filter), regions.find(collection, filter)) };
+    const withLookup = flowOf(SHOPS.replace("note : string? <- note", 'note : string? <- lookup mongo("regions", where: { code: { $eq: code } }, find: region)'), "shops.map");
+    const summary = await bench.run(withLookup, { from: "2024-09-08 00:00:00", collections: counting });
+    expect(summary).toMatchObject({ status: "ok", written: 250 });
+    // 250 records in pages of 100: three pages, three queries.
+    expect(queries).toHaveLength(3);
+    expect(queries[0]).toMatchObject({ $and: [{}, { code: { $in: expect.any(Array) } }] });
+    expect(bench.server.target.row(bench.server.source.records()[0]!.code)).toMatchObject({ note: "华东" });
+  });
 });

@@ -1,0 +1,144 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startHttpTestServer, type HttpTestServer } from "../../connectors/http/test-server.js";
+import { ferry } from "../support/io.js";
+import { ROOT } from "../support/seeds.js";
+
+const SHOPS = readFileSync(`${ROOT}test/fixtures/flows/shops.map`, "utf8");
+const WINDOW = ["--from", "2024-09-07 00:00:00", "--to", "2024-09-08 00:00:00"];
+
+let dir: string;
+let server: HttpTestServer;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "ferry-run-cli-"));
+  server = await startHttpTestServer({ records: 120 });
+  env = { FERRY_HTTP_URL: server.url, FERRY_STATE_DIR: join(dir, "state"), NO_COLOR: "1" };
+  writeFileSync(join(dir, "shops.map"), SHOPS);
+});
+
+afterEach(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = (argv: string[], extra: Record<string, string> = {}) => ferry(argv, { cwd: dir, env: { ...env, ...extra } });
+
+describe("ferry run", () => {
+  it("writes every record, prints a summary, and writes nothing the second time (exit 0)", async () => {
+    const first = await run(["run", "shops.map", ...WINDOW]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/✔ shops_to_customers {2}120 read · 120 written · 0 unchanged · 0 dead letters/);
+    expect(first.stderr).toMatch(/http \/customers +3 calls/);
+    const second = await run(["run", "shops.map", ...WINDOW]);
+    expect(second.stderr).toMatch(/120 read · 0 written · 120 unchanged/);
+    expect(server.target.totalWrites()).toBe(120);
+  });
+
+  it("finds a flow by its name in mappings/", async () => {
+    rmSync(join(dir, "shops.map"));
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(join(dir, "mappings"));
+    writeFileSync(join(dir, "mappings", "shops.map"), SHOPS);
+    const result = await run(["run", "shops_to_customers", ...WINDOW]);
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it("exits 3 when rows are dead-lettered; status lists them; replay writes them after the fix (exit 0)", async () => {
+    const [bad] = server.source.records();
+    server.source.update([bad!.id], { name: "" });
+    const result = await run(["run", "shops.map", ...WINDOW]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/119 written · 0 unchanged · 1 dead letters/);
+    expect(result.stderr).toContain("1 rows need attention: ferry status shops_to_customers --dead-letters");
+
+    const status = await run(["status", "shops_to_customers", "--dead-letters"]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`write "${bad!.id}": name is required`);
+    expect(status.stdout).toMatch(/#1 .* dead-letters +120 read · 119 written/);
+
+    writeFileSync(join(dir, "shops.map"), SHOPS.replace("name : string  <- name", 'name : string  <- if name == "" then code else name'));
+    const replay = await run(["replay", "shops.map"]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stderr).toContain("replayed 1, 1 written, 0 still failing");
+    expect(server.target.writes(bad!.code)).toBe(1);
+    expect((await run(["status"])).stdout).toContain("0 dead letters need attention");
+  });
+
+  it("exits 1 on a failed run, naming the flow, the call and the cause", async () => {
+    server.answerNext("/customers", { status: 400, body: '{"error":"unknown field"}' }, 5);
+    const result = await run(["run", "shops.map", ...WINDOW]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/✘ shops_to_customers .*\n(.*\n)*  error: shops_to_customers: http \/customers: /);
+  });
+
+  it("reports new, changed and unchanged rows in a dry run and writes nothing", async () => {
+    const result = await run(["run", "shops.map", ...WINDOW, "--dry-run"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("120 read · 120 new · 0 changed · 0 unchanged · 0 would be dead letters (dry run, nothing written)");
+    expect(server.target.totalWrites()).toBe(0);
+  });
+
+  it("prints the summary as JSON with --json", async () => {
+    const result = await run(["run", "shops.map", ...WINDOW, "--json", "--limit", "50"]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ flow: "shops_to_customers", status: "ok", read: 50, written: 50 });
+  });
+
+  it.each([
+    [["run", "shops.map", ...WINDOW], { FERRY_HTTP_URL: "" }, /^ferry: http: FERRY_HTTP_URL is not set/m],
+    [["run", "shops.map", "--limit", "abc"], {}, /--limit takes a whole number/],
+    [["run", "shops.map", "--from", "yesterday"], {}, /cannot read the time "yesterday"/],
+    [["run", "nope.map"], {}, /no such flow: nope\.map/],
+  ])("exits 2 on bad usage: %j", async (argv, extra, message) => {
+    const result = await run(argv, extra);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("exits 1 with diagnostics when the flow does not check", async () => {
+    writeFileSync(join(dir, "broken.map"), SHOPS.replace("batch   50", "batch   0"));
+    const result = await run(["run", "broken.map"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error[MAP2020]");
+  });
+});
+
+describe("lookups from the embedded collection store", () => {
+  it("loads a collection, lists it, and answers a flow's lookups from it", async () => {
+    const docs = server.source.records().map((r, i) => JSON.stringify({ code: r.code, region: i % 2 ? "华东" : "华南" }));
+    writeFileSync(join(dir, "regions.jsonl"), `${docs.join("\n")}\n`);
+    const load = await run(["load", "regions", "regions.jsonl"]);
+    expect(load.code, load.stderr).toBe(0);
+    expect(load.stderr).toContain("loaded 120 documents into regions (120 in all)");
+    expect((await run(["collections"])).stdout).toContain("regions  120 documents");
+
+    const flow = SHOPS.replace(
+      "note : string? <- note",
+      'note : string? <- lookup mongo("regions", where: { code: { $eq: code } }, find: region)',
+    );
+    writeFileSync(join(dir, "regions.map"), flow);
+    const result = await run(["run", "regions.map", ...WINDOW]);
+    expect(result.code, result.stderr).toBe(0);
+    const first = server.source.records()[1]!;
+    expect(server.target.row(first.code)).toMatchObject({ note: "华东" });
+  });
+
+  it("refuses a malformed file with its line, exit 2", async () => {
+    writeFileSync(join(dir, "bad.jsonl"), '{"a":1}\n{"a":\n');
+    const result = await run(["load", "things", "bad.jsonl"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/bad\.jsonl:2/);
+  });
+
+  it("fails a run whose lookup names a collection that was never loaded, saying how to load it", async () => {
+    writeFileSync(join(dir, "missing.map"), SHOPS.replace("note : string? <- note", 'note : string? <- lookup mongo("nowhere", where: { code: { $eq: code } }, find: region)'));
+    const result = await run(["run", "missing.map", ...WINDOW]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("ferry load nowhere");
+  });
+});
