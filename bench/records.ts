@@ -4,6 +4,7 @@
  * the transform: flat strings, one object shape per page layout, `null` or absent notes.
  */
 import type { GuanyiShop } from "./handwritten.js";
+import { seededRandom as prng } from "../runtime/random.js";
 
 const CITIES = ["杭州", "上海", "北京", "深圳", "广州", "成都", "南京", "苏州", "武汉", "西安", "重庆", "厦门", "青岛", "长沙", "郑州", "宁波"];
 const BRANDS = ["优品", "云裳", "森活", "木子", "禾田", "小鹿", "青柠", "拾光", "花间", "山海", "良仓", "素白", "知物", "橙意", "暖阳", "悦己"];
@@ -21,17 +22,6 @@ const PAGE = 100;
 const BASE_ID = 55370664060;
 const BASE_TIME = Date.UTC(2021, 0, 1, 0, 0, 0);
 
-/** Small deterministic PRNG (mulberry32), so every run and every machine sees the same records. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number): string => (n < 10 ? `0${n}` : String(n));
 

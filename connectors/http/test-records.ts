@@ -3,6 +3,9 @@
  * numbers that decide injected faults. Same seed, same records, same faults — so a failing test or
  * benchmark run can be replayed exactly.
  */
+import { seededRandom } from "../../runtime/random.js";
+
+export { seededRandom };
 
 /** A record the test server's source serves. */
 export interface ShopRecord {
@@ -14,17 +17,6 @@ export interface ShopRecord {
   readonly updated: string;
 }
 
-/** mulberry32: tiny, fast and good enough to make test data look varied. Returns [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A number in [0, 1) fixed by the text alone (FNV-1a, then mixed). Faults are decided per

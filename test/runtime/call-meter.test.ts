@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CallMeter, Histogram } from "../../runtime/call-meter.js";
+import { seededRandom as seeded } from "../../runtime/random.js";
 
-/** mulberry32, so the random data is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Nearest-rank quantile of the exact values: what the histogram approximates. */
 function exactQuantile(sorted: readonly number[], p: number): number {

@@ -2,20 +2,10 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../runtime/fake-clock.js";
 import { CallError, type FaultKind } from "../../runtime/faults.js";
 import { backoffCap, withRetry } from "../../runtime/retry.js";
+import { seededRandom as seeded } from "../../runtime/random.js";
 
 const CALL = "kingdee BatchSave";
 
-/** mulberry32: a tiny seeded generator, so jitter tests are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A call that fails with `faults` in turn, then answers "ok"; counts and times its attempts. */
 function flaky(clock: FakeClock, faults: readonly (CallError | Error)[]) {

@@ -12,6 +12,9 @@ import { Calls } from "../../runtime/run/calls.js";
 import { runFlow, type RunOptions, type RunSummary } from "../../runtime/run/run-flow.js";
 import { SqliteStateStore } from "../../runtime/state/sqlite.js";
 import type { FlowModule } from "../../runtime/types.js";
+import { seededRandom } from "../../runtime/random.js";
+
+export { seededRandom as seeded };
 
 /** Compiles `.map` text into a live flow module, failing loudly on diagnostics. */
 export function flowOf(text: string, file = "flow.map"): FlowModule {
@@ -20,17 +23,6 @@ export function flowOf(text: string, file = "flow.map"): FlowModule {
   return loadModule(result.code);
 }
 
-/** A seeded uniform random in [0, 1): mulberry32. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A loopback source and target, a state store in a temp folder, and a fake clock. */
 export interface Bench {
@@ -62,7 +54,7 @@ export async function startBench(serverOptions: HttpTestServerOptions = {}): Pro
         store,
         source: factory.source!(ctx),
         target: factory.target!(ctx),
-        calls: new Calls(clock, new RateLimits(clock), new CallMeter(), seeded(7)),
+        calls: new Calls(clock, new RateLimits(clock), new CallMeter(), seededRandom(7)),
         collections: new MemoryCollectionStore(),
         clock,
         env,

@@ -1,0 +1,223 @@
+/**
+ * The Guanyi ERP (管易云) source connector: signs each call, POSTs it to the one gateway
+ * `/rest/erp_open`, and classifies every failure as a CallError. Wire facts: SYSTEMS.md, "Guanyi ERP";
+ * catalog: ./catalog.ts; local emulator: ./sandbox.ts.
+ *
+ * The HTTP exchange (bounded body reads, HTML pages, truncated JSON, timeouts, resets, 429/5xx with
+ * Retry-After) is the generic http connector's `postJson`; this file adds Guanyi's envelope
+ * (`success:false` with errorCode/errorDesc at HTTP 200) and keeps the three credentials out of
+ * every message.
+ */
+import type { ConnectorContext, ConnectorFactory, ReadRequest, ReadResponse, SourceConnector } from "../../runtime/connector.js";
+import { CallError, type FaultKind } from "../../runtime/faults.js";
+import type { Scalar } from "../../runtime/types.js";
+import { kindOf, quote, valueAt } from "../http/answer.js";
+import { postJson, type WireConfig } from "../http/wire.js";
+import { signGuanyi } from "./sign.js";
+
+/** Production gateway host; the client POSTs to `${url}/rest/erp_open`. */
+export const GUANYI_DEFAULT_URL = "http://v2.api.guanyierp.com";
+
+/** The gateway path every method is called through. */
+export const GUANYI_PATH = "/rest/erp_open";
+
+/** Default cap on one answer, as for the http connector: far above a 100-row page. */
+export const GUANYI_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** Tuning for tests; flows configure the connector through the environment only. */
+export interface GuanyiConnectorOptions {
+  /** Answers above this many bytes are `malformed`. Default {@link GUANYI_MAX_RESPONSE_BYTES}. */
+  readonly maxResponseBytes?: number;
+}
+
+/** The environment variables the connector reads, with what each one is (for "is not set" messages). */
+const REQUIRED_ENV = [
+  ["FERRY_GUANYI_APPKEY", "the Guanyi app key"],
+  ["FERRY_GUANYI_SESSIONKEY", "the Guanyi session key"],
+  ["FERRY_GUANYI_SECRET", "the Guanyi app secret"],
+] as const;
+
+const CREDENTIALS_HINT = "check FERRY_GUANYI_APPKEY, FERRY_GUANYI_SESSIONKEY and FERRY_GUANYI_SECRET";
+
+/** Body keys the connector owns; a flow param with one of these names would forge the envelope. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(["appkey", "sessionkey", "method", "sign"]);
+
+/** Longest quote of an errorDesc/subErrorDesc kept in a message. */
+const DESC_CHARS = 200;
+
+interface GuanyiConfig {
+  readonly appkey: string;
+  readonly sessionkey: string;
+  readonly secret: string;
+  readonly wire: WireConfig;
+}
+
+/**
+ * The `guanyi` connector factory (source only: Guanyi is read in the seed flows). Reads
+ * `FERRY_GUANYI_APPKEY`, `FERRY_GUANYI_SESSIONKEY`, `FERRY_GUANYI_SECRET` (required) and
+ * `FERRY_GUANYI_URL` (default {@link GUANYI_DEFAULT_URL}) when the source is created, so a run without
+ * them fails with a `credentials` CallError naming the variable before its first call.
+ */
+export function guanyiConnector(options: GuanyiConnectorOptions = {}): ConnectorFactory {
+  return {
+    name: "guanyi",
+    source: (ctx) => guanyiSource(guanyiConfig(ctx, options)),
+  };
+}
+
+function guanyiConfig(ctx: ConnectorContext, options: GuanyiConnectorOptions): GuanyiConfig {
+  const bad = (message: string) => new CallError("guanyi", "credentials", message);
+  const [appkey, sessionkey, secret] = REQUIRED_ENV.map(([name, what]) => {
+    const value = ctx.env[name]?.trim();
+    if (!value) throw bad(`${name} is not set: ${what}`);
+    return value;
+  }) as [string, string, string];
+  const raw = ctx.env.FERRY_GUANYI_URL?.trim() || GUANYI_DEFAULT_URL;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw bad("FERRY_GUANYI_URL is not a URL: expected http://host[:port][/prefix]");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw bad(`FERRY_GUANYI_URL must start with http:// or https://, not ${quote(url.protocol)}//`);
+  }
+  // Never echo the URL: a user may have pasted a key into it.
+  if (url.username || url.password) throw bad("FERRY_GUANYI_URL must not carry a user or password: Guanyi credentials travel in the signed body");
+  if (url.search || url.hash) throw bad(`FERRY_GUANYI_URL must not have a query or fragment: ${GUANYI_PATH} is appended to it`);
+  return {
+    appkey,
+    sessionkey,
+    secret,
+    wire: {
+      baseUrl: url.origin + url.pathname.replace(/\/+$/, ""),
+      // Guanyi authenticates by the signed body, not by a bearer header.
+      token: undefined,
+      maxResponseBytes: options.maxResponseBytes ?? GUANYI_MAX_RESPONSE_BYTES,
+      now: () => ctx.clock.now(),
+    },
+  };
+}
+
+function guanyiSource(config: GuanyiConfig): SourceConnector {
+  const secrets = [config.appkey, config.sessionkey, config.secret];
+  return {
+    async read(request: ReadRequest): Promise<ReadResponse> {
+      const call = `guanyi ${request.operation}`;
+      const fail = (kind: FaultKind, message: string, retryAfterMs?: number) =>
+        new CallError(call, kind, redactSecrets(message, secrets), retryAfterMs === undefined ? {} : { retryAfterMs });
+      const body = signedBody(config, request, fail);
+      let answer: unknown;
+      try {
+        answer = await postJson(config.wire, { call, path: GUANYI_PATH, body, timeoutMs: request.timeoutMs, signal: request.signal });
+      } catch (error) {
+        throw error instanceof CallError ? rewrap(error, call, secrets) : error;
+      }
+      if (answer === null || typeof answer !== "object" || Array.isArray(answer)) {
+        throw fail("malformed", `answer is ${kindOf(answer)}, not a Guanyi envelope {"success": …}`);
+      }
+      const success = (answer as Record<string, unknown>).success;
+      if (success === false) throw refusal(answer as Record<string, unknown>, fail);
+      if (success !== true) throw fail("malformed", `answer has ${kindOf(success)} at success, not true or false`);
+      const records = valueAt(answer, request.recordsPath);
+      if (!Array.isArray(records)) {
+        const found = records === undefined ? "" : ` (found ${kindOf(records)})`;
+        throw fail("malformed", `answer has no array at ${request.recordsPath || "its top level"}${found}`);
+      }
+      return { records, total: readTotal(answer, request.totalPath, fail), cursor: readCursor(answer, request.cursorPath, fail) };
+    },
+  };
+}
+
+type Fail = (kind: FaultKind, message: string, retryAfterMs?: number) => CallError;
+
+/**
+ * `{"appkey","sessionkey","method", …params, "sign"}` in that order, as SYSTEMS.md lays it out. Null
+ * params are left out: Guanyi reads a missing parameter as "no filter", a JSON null is untested.
+ */
+function signedBody(config: GuanyiConfig, request: ReadRequest, fail: Fail): Record<string, unknown> {
+  const body: Record<string, Scalar> = { appkey: config.appkey, sessionkey: config.sessionkey, method: request.operation };
+  for (const [key, value] of Object.entries(request.params)) {
+    if (RESERVED_KEYS.has(key)) throw fail("rejected", `parameter ${JSON.stringify(key)} is reserved: the connector sets it`);
+    if (value !== null) body[key] = value;
+  }
+  return { ...body, sign: signGuanyi(body, config.secret) };
+}
+
+/** What a `success:false` answer means, from its codes and descriptions (HTTP is 200 either way). */
+function refusal(answer: Record<string, unknown>, fail: Fail): CallError {
+  const text = (key: string) => {
+    const value = answer[key];
+    return typeof value === "string" || typeof value === "number" ? String(value) : "";
+  };
+  const [code, desc, subCode, subDesc] = [text("errorCode"), text("errorDesc"), text("subErrorCode"), text("subErrorDesc")];
+  const kind = refusalKind(`${code} ${desc} ${subCode} ${subDesc}`);
+  let said = `Guanyi answered success:false, errorCode ${JSON.stringify(quote(code, 40))} ${desc ? quote(desc, DESC_CHARS) : "(no errorDesc)"}`;
+  if (subCode || subDesc) said += ` (${[quote(subCode, 40), quote(subDesc, DESC_CHARS)].filter(Boolean).join(": ")})`;
+  if (kind === "credentials") said += `: ${CREDENTIALS_HINT}`;
+  return fail(kind, said);
+}
+
+// Guanyi publishes no error-code list we trust, so the class is read from the words. Order matters:
+// "请稍后再试" follows both throttling and busy answers, and a throttling answer is the more specific.
+// A bare "limit" is too broad ("page_size exceeds the limit" is a refusal, not a reason to retry), so
+// only call/rate/frequency limits count as throttling.
+const THROTTLED = /限流|频繁|调用次数|too many|too frequent|rate[ _-]?limit|(?:call|request|api|frequency|qps)[ _-]?limit|limit (?:reached|exceeded)/i;
+const CREDENTIALS = /签名|\bsign|app_?key|session|授权/i;
+const SERVER = /系统繁忙|系统异常|系统错误|服务繁忙|服务异常|busy|internal/i;
+
+/** The fault class of a `success:false` answer's codes and descriptions. */
+export function refusalKind(text: string): FaultKind {
+  if (THROTTLED.test(text)) return "throttled";
+  if (CREDENTIALS.test(text)) return "credentials";
+  if (SERVER.test(text)) return "server";
+  return "rejected";
+}
+
+/** postJson's CallError with the Guanyi hint and every credential value hidden. */
+function rewrap(error: CallError, call: string, secrets: readonly string[]): CallError {
+  const prefix = `${call}: `;
+  let message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  // postJson speaks for the http connector when a gateway answers 401/403.
+  message = message.replace("check FERRY_HTTP_TOKEN", CREDENTIALS_HINT);
+  // The original error is not kept as the cause: its message is unredacted. Its own cause (the
+  // socket error) never holds the body, which is where the credentials travel.
+  return new CallError(call, error.kind, redactSecrets(message, secrets), { retryAfterMs: error.retryAfterMs, cause: error.cause });
+}
+
+/**
+ * `text` with every credential value replaced by `***`, including one cut short by a quote
+ * ("…sandbox-ses…"), since quotes of answers are clipped and a clipped secret is still a leak.
+ * Values under 4 characters are left alone: hiding them would mangle every message.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  const values = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const s of values) out = out.split(s).join("***");
+  for (const s of values) {
+    for (let k = s.length - 1; k >= 4; k--) out = out.split(`${s.slice(0, k)}…`).join("***…");
+  }
+  return out;
+}
+
+/** A total that is not a count would stop paging early or never: refuse it. Digit strings are counts too. */
+function readTotal(answer: unknown, path: string | null, fail: Fail): number | null {
+  if (path === null) return null;
+  const total = valueAt(answer, path);
+  if (total === undefined || total === null) return null;
+  const count = typeof total === "string" && /^\d{1,15}$/.test(total) ? Number(total) : total;
+  if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) {
+    const shown = typeof total === "number" ? String(total) : kindOf(total);
+    throw fail("malformed", `answer has ${shown} at ${path}, not a count (a whole number of at least 0)`);
+  }
+  return count;
+}
+
+/** Guanyi pages by number; a cursor is only read when a flow names one. */
+function readCursor(answer: unknown, path: string | null, fail: Fail): string | null {
+  if (path === null) return null;
+  const cursor = valueAt(answer, path);
+  if (cursor === undefined || cursor === null) return null;
+  if (typeof cursor !== "string") throw fail("malformed", `answer has ${kindOf(cursor)} at ${path}, not a cursor (a string or null)`);
+  return cursor;
+}
