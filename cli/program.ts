@@ -5,7 +5,7 @@ import { VERSION } from "./version.js";
 const DEFAULT_PATHS = ["mappings"];
 
 /** Errors that mean the command was used wrongly (exit 2): a bad path, missing credentials, a bad time. */
-const USAGE_ERRORS = new Set(["UsageError", "SetupError", "WindowError"]);
+const USAGE_ERRORS = new Set(["UsageError", "SetupError", "WindowError", "FaultSpecError"]);
 
 function positiveInt(value: string, option: string): number {
   const n = Number(value);
@@ -63,7 +63,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
 
   program
     .command("demo")
-    .description("check, build and test the flows in mappings/ (what `npm start` runs)")
+    .description("check, build and test the flows in mappings/, then run them against the sandboxes (what `npm start` runs)")
     .addOption(new Option("--mappings <dir>", "folder of .map files").default("mappings"))
     .option("-o, --out <dir>", "output folder", "generated")
     .action(async (opts: { mappings: string; out: string }) => {
@@ -116,6 +116,22 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .description("list the lookup collections and their sizes")
     .action(async () => {
       code = await (await import("./commands/collections.js")).collectionsCommand(io);
+    });
+
+  program
+    .command("sandbox")
+    .description("run local emulators of Guanyi, Kingdee and Banniu until interrupted")
+    .option("--port <port>", "port on 127.0.0.1 (default: a free one)", (v) => positiveInt(v, "--port"))
+    .option("--seed <n>", "seed of the generated data and injected faults", (v) => positiveInt(v, "--seed"), 1)
+    .option("--records <n>", "Guanyi shops to generate", (v) => positiveInt(v, "--records"), 3000)
+    .option("--tasks <n>", "Banniu tasks to generate", (v) => positiveInt(v, "--tasks"), 40)
+    .option("--faults <spec>", "faults to inject, e.g. kingdee.batchSave:500@5%,guanyi:timeout@2%")
+    .action(async (opts: { port?: number; seed?: number; records?: number; tasks?: number; faults?: string }) => {
+      const stop = new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+      code = await (await import("./commands/sandbox.js")).sandboxCommand(io, opts, stop);
     });
 
   try {

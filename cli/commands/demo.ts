@@ -1,39 +1,93 @@
-import { checkFiles, findMapFiles, writeModules } from "../../compiler/project.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeModules } from "../../compiler/project.js";
+import { checkFiles, findMapFiles } from "../../compiler/project.js";
+import { loadFlow } from "../../compiler/load-flow.js";
+import { banniuGoods } from "../../connectors/banniu/sandbox.js";
+import { startSandboxes } from "../../connectors/sandbox/server.js";
+import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
+import { runFlow } from "../../runtime/run/run-flow.js";
+import { openStateStore } from "../../runtime/state/open.js";
+import type { FlowModule } from "../../runtime/types.js";
 import { colors, elapsed, EXIT, plural, type Io } from "../io.js";
+import { ProgressView, renderSummary } from "../progress.js";
 import { report } from "../report.js";
+import { wire } from "../wiring.js";
 import { runAndReport } from "./test.js";
 
+/** The lookup collection of the Banniu seed flow: goods by goods number. */
+const GOODS_COLLECTION = "a97d423e-52f5-3d6f-9f94-39a9f43f2bd5";
+/** How far back the demo's first run reads: the sandboxes hold three days of changes. */
+const DEMO_DAYS = 3;
+
 /**
- * `ferry demo` (what `npm start` runs): checks, builds and tests the flows in mappings/ and prints a
- * short summary of each step.
+ * `ferry demo` (what `npm start` runs): checks, builds and tests the flows in mappings/, starts the
+ * three sandboxes, runs every flow against them, then runs them again to show the write record
+ * skipping what is unchanged. Leaves no process and no state behind.
  */
 export async function demoCommand(io: Io, options: { mappings: string; out: string }): Promise<number> {
   const c = colors(io);
-  io.stdout.write(`${c.bold("ferry")} — checking, building and testing the flows in ${options.mappings}/\n\n`);
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  say(`${c.bold("ferry")} — the flows in ${options.mappings}/ against local sandboxes of Guanyi, Kingdee and Banniu\n`);
+
   let t = process.hrtime.bigint();
   const results = checkFiles(findMapFiles([options.mappings], io.cwd), io.cwd);
-  const warnings = results.flatMap((r) => r.diagnostics).filter((d) => d.severity === "warning").length;
   if (results.some((r) => !r.model)) return report(io, results, t);
-  const checkMs = elapsed(t);
-
-  t = process.hrtime.bigint();
   const { written, diagnostics } = writeModules(results, options.out, io.cwd);
   if (diagnostics.length > 0) return report(io, [{ file: options.out, outName: "", text: undefined, model: undefined, diagnostics }], t);
-  const buildMs = elapsed(t);
+  const quiet: Io = { ...io, stdout: { write: () => true } };
+  const examples = await runAndReport(quiet, results);
+  say(`${examples.failed ? c.red("✘") : c.green("✔")} checked ${plural(results.length, "flow")}, built ${plural(written.length, "module")} into ${options.out}/, ${examples.passed}/${examples.passed + examples.failed} examples pass  ${c.dim(`${elapsed(t)} ms`)}`);
+  if (examples.failed) return EXIT.inputErrors;
 
-  t = process.hrtime.bigint();
-  const summary = await runAndReport(io, results);
-  const testMs = elapsed(t);
+  const sandboxes = await startSandboxes({ seed: 1 });
+  const stateDir = mkdtempSync(join(tmpdir(), "ferry-demo-"));
+  const env = { ...io.env, ...sandboxes.env, FERRY_STATE_DIR: stateDir };
+  try {
+    say(`${c.green("✔")} sandboxes on ${sandboxes.url}: ${sandboxes.guanyi.shops().length} Guanyi shops, ${sandboxes.banniu.tasks().length} Banniu tasks; state in ${stateDir}`);
+    const store = openStateStore(env, io.cwd);
+    const goods = banniuGoods(1);
+    await store.loadCollection(GOODS_COLLECTION, goods, true);
+    await store.close();
+    say(`${c.green("✔")} loaded ${goods.length} goods into the lookup collection ${GOODS_COLLECTION}\n`);
 
-  const ok = c.green("✔");
-  io.stdout.write(`\n${ok} check  ${plural(results.length, "flow")}, 0 errors, ${plural(warnings, "warning")}  ${c.dim(`${checkMs} ms`)}\n`);
-  io.stdout.write(`${ok} build  ${plural(written.length, "module")} → ${options.out}/  ${c.dim(`${buildMs} ms`)}\n`);
-  const mark = summary.failed ? c.red("✘") : ok;
-  io.stdout.write(`${mark} test   ${summary.passed} passed, ${summary.failed} failed  ${c.dim(`${testMs} ms`)}\n`);
-  for (const r of results) {
-    const m = r.model;
-    if (!m) continue;
-    io.stdout.write(`  ${m.name}: ${m.source.connector} ${m.source.operation} → ${m.target.connector} ${m.target.operation}${m.target.form ? ` ${m.target.form}` : ""}, ${plural(m.allFields.length, "field")}, ${plural(m.checks.length, "rule")}, ${plural(m.examples.length, "example")}\n`);
+    const flows: FlowModule[] = [];
+    for (const r of results) {
+      const loaded = await loadFlow(r.file, io.cwd, join(stateDir, "cache"));
+      if (loaded.module) flows.push(loaded.module);
+    }
+    const from = formatDateTime(Date.now() - DEMO_DAYS * 86_400_000, "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
+    let failed = false;
+    for (const pass of [1, 2]) {
+      say(c.bold(pass === 1 ? `First run, from ${from}:` : "Second run over the same days — the write record skips every unchanged row:"));
+      for (const flow of flows) {
+        const wiring = wire(flow, env, io.cwd);
+        const view = new ProgressView(io, flow.spec.name);
+        try {
+          const summary = await runFlow({ flow, ...wiring, env, from, onProgress: (p) => view.update(p), onLog: (line) => view.log(`  ${flow.spec.name}: ${line}`) });
+          view.clear();
+          io.stderr.write(renderSummary(io, summary));
+          failed ||= summary.status === "failed";
+        } finally {
+          await wiring.store.close();
+        }
+      }
+      say("");
+    }
+    // The sandboxes count every save per record: the proof that nothing was written twice.
+    const customers = [...sandboxes.kingdee.customers().keys()];
+    const tasks = sandboxes.banniu.tasks().map((t) => t.id);
+    const savedOnce = customers.filter((n) => sandboxes.kingdee.saves(n) === 1).length + tasks.filter((id) => sandboxes.banniu.saves(id) === 1).length;
+    const savedTwice = customers.filter((n) => sandboxes.kingdee.saves(n) > 1).length + tasks.filter((id) => sandboxes.banniu.saves(id) > 1).length;
+    say(
+      `${failed || savedTwice ? c.red("✘") : c.green("✔")} done: ${savedOnce} records saved exactly once (Kingdee ${customers.length} customers, Banniu ${sandboxes.banniu.totalSaves()} task updates), ${savedTwice} saved twice.`,
+    );
+    say("  Point the same flows at production by setting the credentials listed in the README.");
+    failed ||= savedTwice > 0;
+    return failed ? EXIT.inputErrors : EXIT.ok;
+  } finally {
+    await sandboxes.close();
+    rmSync(stateDir, { recursive: true, force: true });
   }
-  return summary.failed > 0 ? EXIT.inputErrors : EXIT.ok;
 }

@@ -1,0 +1,251 @@
+/**
+ * The Banniu (班牛) connector: reads `task.list` pages and writes `task.update` / `task.batchUpdate`
+ * through the open-API gateway. Wire facts: SYSTEMS.md, "Banniu"; operations: ./catalog.ts; the
+ * emulator it is tested against: ./sandbox.ts.
+ */
+import type { ConnectorContext, ConnectorFactory, ReadRequest, ReadResponse, RowResult, SourceConnector, TargetConnector, WriteRequest } from "../../runtime/connector.js";
+import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
+import { CallError } from "../../runtime/faults.js";
+import type { Scalar } from "../../runtime/types.js";
+import { kindOf, quote, valueAt } from "../http/answer.js";
+import { describe, envelopeError, isRowRefusal, openEnvelope, type BanniuError } from "./envelope.js";
+import { signBanniu } from "./sign.js";
+import { exchange, type BanniuWire } from "./wire.js";
+
+/** Production gateway host; FERRY_BANNIU_URL points elsewhere (the sandbox, a proxy). */
+export const BANNIU_DEFAULT_URL = "https://open.bytenew.com";
+/** Path of the one gateway endpoint every method goes through. */
+export const BANNIU_GATEWAY_PATH = "/gateway/api/miniAPI";
+/** Default cap on one answer: far above a 100-row page, far below what would exhaust memory. */
+export const BANNIU_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** Query parameters the connector sets on every call; a flow may not override them. */
+const SYSTEM_PARAMS: ReadonlySet<string> = new Set(["timestamp", "v", "app_key", "access_token", "method", "sign"]);
+const TIMESTAMP_FORMAT = "yyyy-MM-dd HH:mm:ss";
+
+/** Everything a call needs, validated once when a source or target is created. */
+interface BanniuConfig {
+  readonly wire: BanniuWire;
+  readonly appKey: string;
+  readonly appSecret: string;
+  readonly accessToken: string;
+  readonly appId: string | undefined;
+  readonly now: () => number;
+}
+
+/** Tuning for tests; flows configure the connector through the environment only. */
+export interface BanniuConnectorOptions {
+  /** Answers above this many bytes are `malformed`. Default {@link BANNIU_MAX_RESPONSE_BYTES}. */
+  readonly maxResponseBytes?: number;
+}
+
+/**
+ * The `banniu` connector factory, both source (`task.list`) and target (`task.update`,
+ * `task.batchUpdate`). Reads FERRY_BANNIU_APP_KEY, FERRY_BANNIU_APP_SECRET, FERRY_BANNIU_ACCESS_TOKEN
+ * (required), FERRY_BANNIU_APP_ID (the `app_id` of updates whose row has none) and FERRY_BANNIU_URL
+ * (default {@link BANNIU_DEFAULT_URL}) when a source or target is created, so a run without them fails
+ * before its first call with a `credentials` CallError naming the variable.
+ */
+export function banniuConnector(options: BanniuConnectorOptions = {}): ConnectorFactory {
+  return {
+    name: "banniu",
+    source: (ctx) => banniuSource(configOf(ctx, options)),
+    target: (ctx) => banniuTarget(configOf(ctx, options)),
+  };
+}
+
+function configOf(ctx: ConnectorContext, options: BanniuConnectorOptions): BanniuConfig {
+  const bad = (message: string) => new CallError("banniu", "credentials", message);
+  const required = (name: string, what: string): string => {
+    const value = ctx.env[name]?.trim();
+    if (!value) throw bad(`${name} is not set: ${what}`);
+    return value;
+  };
+  const appKey = required("FERRY_BANNIU_APP_KEY", "the app key Banniu issued for this integration");
+  const appSecret = required("FERRY_BANNIU_APP_SECRET", "the app secret that signs every Banniu call");
+  const accessToken = required("FERRY_BANNIU_ACCESS_TOKEN", "the access token Banniu issued for the app");
+  const appId = ctx.env.FERRY_BANNIU_APP_ID?.trim() || undefined;
+  const raw = ctx.env.FERRY_BANNIU_URL?.trim() || BANNIU_DEFAULT_URL;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw bad("FERRY_BANNIU_URL is not a URL: expected https://host[:port][/prefix]");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw bad(`FERRY_BANNIU_URL must start with http:// or https://, not ${quote(url.protocol)}//`);
+  if (url.username || url.password) throw bad("FERRY_BANNIU_URL must not carry a user or password");
+  if (url.search || url.hash) throw bad("FERRY_BANNIU_URL must not have a query or fragment: the gateway path and signed query are appended to it");
+  const now = () => ctx.clock.now();
+  return {
+    wire: {
+      gateway: url.origin + url.pathname.replace(/\/+$/, "") + BANNIU_GATEWAY_PATH,
+      // The app key is not secret, but it is the token's other half: no message needs it.
+      secrets: [accessToken, appSecret, appKey],
+      maxResponseBytes: options.maxResponseBytes ?? BANNIU_MAX_RESPONSE_BYTES,
+      now,
+    },
+    appKey,
+    appSecret,
+    accessToken,
+    appId,
+    now,
+  };
+}
+
+/**
+ * The signed query string of one call: system parameters, the business parameters of a GET, and
+ * `sign`. Percent-encoded with `%20` for spaces (the timestamp has one), which every server decodes.
+ */
+function signedQuery(config: BanniuConfig, call: string, method: string, business: Readonly<Record<string, Scalar>>): string {
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(business)) {
+    // A flow param named like a system param would silently change what is signed and sent.
+    if (SYSTEM_PARAMS.has(key)) throw new CallError(call, "rejected", `parameter "${quote(key)}" is set by the connector; remove it from the flow's params`);
+    if (value !== null) params[key] = String(value);
+  }
+  params.timestamp = formatDateTime(config.now(), TIMESTAMP_FORMAT, SHANGHAI_UTC_OFFSET_MINUTES);
+  params.v = "1";
+  params.app_key = config.appKey;
+  params.access_token = config.accessToken;
+  params.method = method;
+  params.sign = signBanniu(params, config.appSecret);
+  return Object.entries(params)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+    .join("&");
+}
+
+function malformed(call: string, message: string): CallError {
+  return new CallError(call, "malformed", message);
+}
+
+function banniuSource(config: BanniuConfig): SourceConnector {
+  return {
+    async read(request: ReadRequest): Promise<ReadResponse> {
+      const call = `banniu ${request.operation}`;
+      const query = signedQuery(config, call, request.operation, request.params);
+      const answer = await exchange(config.wire, { call, method: "GET", query, timeoutMs: request.timeoutMs, signal: request.signal });
+      const opened = openEnvelope(call, answer);
+      if ("error" in opened) throw envelopeError(call, opened.error, config.wire.secrets);
+      const records = valueAt(answer, request.recordsPath);
+      if (!Array.isArray(records)) {
+        throw malformed(call, `answer has no array at ${request.recordsPath || "its top level"}${records === undefined ? "" : ` (found ${kindOf(records)})`}`);
+      }
+      return { records, total: readTotal(call, answer, request.totalPath), cursor: readCursor(call, answer, request.cursorPath) };
+    },
+  };
+}
+
+/** A total that is not a count would make paging stop early or never: refuse it. */
+function readTotal(call: string, answer: unknown, path: string | null): number | null {
+  if (path === null) return null;
+  const raw = valueAt(answer, path);
+  if (raw === undefined || raw === null) return null;
+  // Some gateways send counts as strings; the digits are the same number.
+  const total = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof total !== "number" || !Number.isSafeInteger(total) || total < 0) {
+    throw malformed(call, `answer has ${typeof raw === "number" ? String(raw) : kindOf(raw)} at ${path}, not a count (a whole number of at least 0)`);
+  }
+  return total;
+}
+
+function readCursor(call: string, answer: unknown, path: string | null): string | null {
+  if (path === null) return null;
+  const cursor = valueAt(answer, path);
+  if (cursor === undefined || cursor === null) return null;
+  if (typeof cursor !== "string") throw malformed(call, `answer has ${kindOf(cursor)} at ${path}, not a cursor (a string or null)`);
+  return cursor;
+}
+
+function banniuTarget(config: BanniuConfig): TargetConnector {
+  return {
+    async write(request: WriteRequest): Promise<readonly RowResult[]> {
+      if (request.rows.length === 0) return [];
+      if (request.operation === "task.batchUpdate") return batchUpdate(config, request);
+      const results: RowResult[] = [];
+      // One task per call (the body has room for one). Should a later row's call fail as a whole, the
+      // batch is retried from its first row: updates set values, so sending an applied one again is harmless.
+      for (const { row } of request.rows) results.push(await updateOne(config, request, row));
+      return results;
+    },
+  };
+}
+
+/** A row as sent: `app_id` filled in from FERRY_BANNIU_APP_ID when the flow does not set it. */
+function bodyOf(config: BanniuConfig, row: unknown): Record<string, unknown> | string {
+  if (row === null || typeof row !== "object" || Array.isArray(row)) return `row is ${kindOf(row)}, not an object with project_id, task_id and contents`;
+  const body = { ...(row as Record<string, unknown>) };
+  if ((body.app_id === undefined || body.app_id === null || body.app_id === "") && config.appId !== undefined) body.app_id = config.appId;
+  return body;
+}
+
+function targetIdOf(row: Record<string, unknown>): string | null {
+  const id = row.task_id;
+  return typeof id === "number" || (typeof id === "string" && id !== "") ? String(id) : null;
+}
+
+/** Sends one POST with the Bearer token; the body is not signed. */
+async function post(config: BanniuConfig, call: string, method: string, body: unknown, request: WriteRequest): Promise<ReturnType<typeof openEnvelope>> {
+  const query = signedQuery(config, call, method, {});
+  const answer = await exchange(config.wire, { call, method: "POST", query, bearer: config.accessToken, body, timeoutMs: request.timeoutMs, signal: request.signal });
+  return openEnvelope(call, answer);
+}
+
+async function updateOne(config: BanniuConfig, request: WriteRequest, row: unknown): Promise<RowResult> {
+  const call = `banniu ${request.operation}`;
+  const body = bodyOf(config, row);
+  if (typeof body === "string") return { ok: false, reason: body };
+  const opened = await post(config, call, request.operation, body, request);
+  if (!("error" in opened)) return { ok: true, targetId: targetIdOf(body) };
+  // A refusal of this row's content (unknown task, bad column) is the row's fate; anything else is the call's.
+  if (isRowRefusal(opened.error)) return { ok: false, reason: `Banniu refused the update: ${describe(opened.error, config.wire.secrets)}` };
+  throw envelopeError(call, opened.error, config.wire.secrets);
+}
+
+/**
+ * `task.batchUpdate`: one call for all rows. SYSTEMS.md gives only the request (`{"data":[…]}`); the
+ * answer is taken to carry per-item results `{"task_id","code","error_msg"}` in request order at
+ * `response.map.result` (what ./sandbox.ts answers). Without them, code 0 means every row landed.
+ */
+async function batchUpdate(config: BanniuConfig, request: WriteRequest): Promise<readonly RowResult[]> {
+  const call = `banniu ${request.operation}`;
+  const bodies = request.rows.map(({ row }) => bodyOf(config, row));
+  const sendable = bodies.filter((b): b is Record<string, unknown> => typeof b !== "string");
+  const sent: RowResult[] = sendable.length === 0 ? [] : await sendBatch(config, call, sendable, request);
+  let next = 0;
+  return bodies.map((b) => (typeof b === "string" ? { ok: false, reason: b } : (sent[next++] as RowResult)));
+}
+
+async function sendBatch(config: BanniuConfig, call: string, rows: readonly Record<string, unknown>[], request: WriteRequest): Promise<RowResult[]> {
+  const opened = await post(config, call, request.operation, { data: rows }, request);
+  if ("error" in opened) {
+    if (!isRowRefusal(opened.error)) throw envelopeError(call, opened.error, config.wire.secrets);
+    const reason = `Banniu refused the batch: ${describe(opened.error, config.wire.secrets)}`;
+    return rows.map(() => ({ ok: false, reason }));
+  }
+  const items = valueAt(opened.response, "map.result");
+  if (items === undefined || items === null) return rows.map((row) => ({ ok: true, targetId: targetIdOf(row) }));
+  // Results pair with rows by position: with one too many or too few, no row's fate is known.
+  if (!Array.isArray(items) || items.length !== rows.length) {
+    throw malformed(call, `answer has ${Array.isArray(items) ? `${items.length} results` : kindOf(items)} at response.map.result for ${rows.length} rows`);
+  }
+  const results: RowResult[] = [];
+  for (const [i, item] of items.entries()) {
+    const error = itemError(call, item, i);
+    if (error === undefined) results.push({ ok: true, targetId: targetIdOf(rows[i] ?? {}) });
+    // A transient failure of one item is retried with the whole batch: updates set values, so resending is harmless.
+    else if (!isRowRefusal(error)) throw envelopeError(call, error, config.wire.secrets);
+    else results.push({ ok: false, reason: `Banniu refused the update: ${describe(error, config.wire.secrets)}` });
+  }
+  return results;
+}
+
+/** The error of one per-item result, or undefined when it succeeded. */
+function itemError(call: string, item: unknown, index: number): BanniuError | undefined {
+  let opened: ReturnType<typeof openEnvelope>;
+  try {
+    opened = openEnvelope(call, { response: item });
+  } catch {
+    throw malformed(call, `result ${index + 1} is ${kindOf(item)} without a numeric code, not {"task_id","code","error_msg"}`);
+  }
+  return "error" in opened ? opened.error : undefined;
+}

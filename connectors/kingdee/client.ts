@@ -1,0 +1,128 @@
+/**
+ * The Kingdee K3Cloud (金蝶云星空) connector: a write target over DynamicFormService.BatchSave, with
+ * ExecuteBillQuery behind `lookup`. Wire facts: SYSTEMS.md, "Kingdee K3Cloud"; catalog: ./catalog.ts.
+ */
+import type { ConnectorContext, ConnectorFactory, LookupRequest, RowResult, TargetConnector, TargetState, WriteRequest } from "../../runtime/connector.js";
+import { CallError } from "../../runtime/faults.js";
+import type { Scalar } from "../../runtime/types.js";
+import { readSettings } from "./config.js";
+import { chunks, filterString, LOOKUP_CHUNK, planQuery, QUERY_LIMIT, queryRows, targetState } from "./lookup.js";
+import { KingdeeSession } from "./session.js";
+import { callFailure, MSG_SESSION_LOST, readStatus, rowResults } from "./status.js";
+import { postKingdee, scrub, servicePath, type KingdeeWire } from "./wire.js";
+
+const DYNAMIC_FORM_SERVICE = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService";
+
+/** Default cap on one answer: far above any batch's answer, far below what would exhaust memory. */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** Tuning for tests; flows configure the connector through the environment only. */
+export interface KingdeeConnectorOptions {
+  /** Answers above this many bytes are `malformed`. Default {@link MAX_RESPONSE_BYTES}. */
+  readonly maxResponseBytes?: number;
+}
+
+/** BatchSave options Kingdee takes as arrays of field keys; `.map` files write them as comma lists. */
+const LIST_OPTIONS: ReadonlySet<string> = new Set(["NeedUpDateFields", "NeedReturnFields"]);
+
+/**
+ * The `kingdee` connector factory (target only). Reads, when a target is created:
+ * FERRY_KINGDEE_URL, FERRY_KINGDEE_ACCT_ID, FERRY_KINGDEE_USERNAME, then FERRY_KINGDEE_APP_ID +
+ * FERRY_KINGDEE_APP_SECRET or FERRY_KINGDEE_PASSWORD; optionally FERRY_KINGDEE_LOGIN
+ * (password | appsecret | sign | headers), FERRY_KINGDEE_LCID (2052) and FERRY_KINGDEE_ORG_NUM ("0").
+ * Throws CallError "credentials" naming the variables that are missing.
+ */
+export function kingdeeConnector(options: KingdeeConnectorOptions = {}): ConnectorFactory {
+  return { name: "kingdee", target: (ctx) => kingdeeTarget(ctx, options) };
+}
+
+function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions): TargetConnector {
+  const settings = readSettings(ctx.env);
+  const wire: KingdeeWire = {
+    baseUrl: settings.baseUrl,
+    maxResponseBytes: options.maxResponseBytes ?? MAX_RESPONSE_BYTES,
+    now: () => ctx.clock.now(),
+    // Called only once calls run, after `identity` exists; session ids are secrets too.
+    secrets: () => [settings.password, settings.appSecret, ...identity.secrets()].filter((s): s is string => s !== undefined),
+  };
+  const identity = new KingdeeSession(settings, wire, () => ctx.clock.now());
+  const clean = (text: string) => scrub(wire, text);
+  // Signed calls are refused as "no permission" when the signature fails, so point at the signing inputs too.
+  const permissionHint = (rights: string) =>
+    `${settings.mode === "headers" ? `check ${identity.loginVariables}, or ` : ""}grant the integration user (FERRY_KINGDEE_USERNAME) ${rights}`;
+
+  /**
+   * Calls a data service; when Kingdee reports the session lost, logs in again and sends the same
+   * call once more. That is safe: a call without a session did nothing.
+   */
+  async function exchange(operation: string, body: unknown, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
+    const call = `kingdee ${operation}`;
+    const path = servicePath(wire, `${DYNAMIC_FORM_SERVICE}.${operation}`);
+    for (let attempt = 1; ; attempt++) {
+      const credentials = await identity.authorize(path, timeoutMs, signal);
+      const reply = await postKingdee(wire, { call, path, body, headers: credentials.headers, timeoutMs, signal });
+      identity.absorb(credentials.generation, reply.setCookies);
+      const status = readStatus(reply.json);
+      if (status?.isSuccess === false && status.msgCode === MSG_SESSION_LOST) {
+        identity.invalidate(credentials.generation);
+        if (attempt === 1) continue;
+        const again = settings.mode === "headers" ? "although every call is signed (FERRY_KINGDEE_LOGIN=headers)" : "again right after a new login";
+        throw new CallError(call, "session", `Kingdee reports the session lost ${again}; check ${identity.loginVariables}`);
+      }
+      return reply.json;
+    }
+  }
+
+  return {
+    async write(request: WriteRequest): Promise<readonly RowResult[]> {
+      const call = "kingdee BatchSave";
+      if (request.operation !== "batchSave") throw new CallError(call, "rejected", `kingdee writes with batchSave, not ${JSON.stringify(request.operation)}`);
+      if (request.form === null) throw new CallError(call, "rejected", "batchSave needs a form, e.g. BD_Customer");
+      if (request.rows.length === 0) return [];
+      const data = { ...batchSaveOptions(request.options), Model: request.rows.map((r) => r.row) };
+      const answer = await exchange("BatchSave", { formid: request.form, data }, request.timeoutMs, request.signal);
+      const status = readStatus(answer);
+      if (!status) throw new CallError(call, "malformed", "the answer has no Result.ResponseStatus");
+      const failure = callFailure(call, status, request.rows.length, permissionHint(`rights on ${request.form}`), clean);
+      if (failure) throw failure;
+      return rowResults(status, request.rows.length, clean);
+    },
+
+    async lookup(request: LookupRequest): Promise<readonly TargetState[]> {
+      const call = "kingdee ExecuteBillQuery";
+      if (request.form === null) throw new CallError(call, "rejected", "a lookup needs the form, e.g. BD_Customer");
+      if (request.values.length === 0) return [];
+      const plan = planQuery(request.form, request.key, request.fields);
+      const states: TargetState[] = [];
+      for (const values of chunks([...new Set(request.values)], LOOKUP_CHUNK)) {
+        // One key may match several rows (a customer allocated to several organisations): page until a short page.
+        for (let startRow = 0; ; startRow += QUERY_LIMIT) {
+          const data = { FormId: plan.formId, FieldKeys: plan.fieldKeys, FilterString: filterString(plan.keyColumn, values), OrderString: "", StartRow: startRow, Limit: QUERY_LIMIT };
+          const answer = await exchange("ExecuteBillQuery", { data }, request.timeoutMs, undefined);
+          const status = readStatus(answer);
+          if (status) {
+            const failure = callFailure(call, status, 0, permissionHint(`rights to query ${plan.formId}`), clean);
+            throw failure ?? new CallError(call, "malformed", "the query answered a status instead of rows");
+          }
+          const rows = queryRows(call, answer, plan);
+          for (const row of rows) states.push(targetState(row, plan));
+          if (rows.length < QUERY_LIMIT) break;
+        }
+      }
+      return states;
+    },
+  };
+}
+
+/**
+ * BatchSave's `data` options from the flow's: everything passes through, comma lists become the
+ * arrays Kingdee takes, and the two switches the seed flows rely on are always sent explicitly.
+ */
+export function batchSaveOptions(options: Readonly<Record<string, Scalar>>): Record<string, unknown> {
+  const data: Record<string, unknown> = { IsVerifyBaseDataField: false, IsAutoSubmitAndAudit: false };
+  for (const [name, value] of Object.entries(options)) {
+    if (value === null) continue;
+    data[name] = LIST_OPTIONS.has(name) && typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s !== "") : value;
+  }
+  return data;
+}

@@ -1,0 +1,281 @@
+/**
+ * The Kingdee sandbox's data: one table per form (BD_Customer, BD_MATERIAL) with Kingdee's row
+ * validation, upsert by FNumber, save counters, and the ExecuteBillQuery reading of it. Field labels
+ * and reference fields come from the catalog, so messages read like Kingdee's ("客户名称 字段是必填项").
+ */
+import type { FieldSchema, FormSchema } from "../catalog.js";
+import { kingdeeCatalog } from "./catalog.js";
+
+/** One entry of a ResponseStatus `Errors` list. */
+export interface SandboxError {
+  readonly FieldName: string | null;
+  readonly Message: string;
+  readonly DIndex: number;
+}
+
+/** One entry of `SuccessEntitys`. */
+export interface SandboxEntity {
+  readonly Id: number;
+  readonly Number: string;
+  readonly DIndex: number;
+}
+
+/** The BatchSave `data` switches the sandbox honours. */
+export interface SaveOptions {
+  readonly verifyBaseData: boolean;
+  readonly autoAudit: boolean;
+  /** Fields an update may change; empty: every field sent. */
+  readonly updateFields: readonly string[];
+  readonly returnFields: readonly string[];
+}
+
+export interface SaveOutcome {
+  readonly errors: SandboxError[];
+  readonly successes: SandboxEntity[];
+  readonly returnData: Record<string, unknown>[];
+}
+
+/** A request the sandbox cannot serve, answered with Kingdee's error envelope and this MsgCode. */
+export class KingdeeRefusal extends Error {
+  constructor(
+    readonly msgCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "KingdeeRefusal";
+  }
+}
+
+/** Organisations the sandbox knows: number → [internal id, name]. */
+export const SANDBOX_ORGS: ReadonlyMap<string, readonly [number, string]> = new Map([
+  ["100", [1, "总部"]],
+  ["101", [100001, "华东销售公司"]],
+  ["102", [100002, "华南销售公司"]],
+]);
+
+/** Reference fields that must name a known organisation. */
+const ORG_FIELDS: ReadonlySet<string> = new Set(["FCreateOrgId", "FUseOrgId"]);
+
+/** First internal id and the coding rule's prefix, per form. */
+const NUMBERING: Readonly<Record<string, { readonly firstId: number; readonly prefix: string }>> = {
+  BD_Customer: { firstId: 100001, prefix: "CUST" },
+  BD_MATERIAL: { firstId: 200001, prefix: "MAT" },
+};
+
+const NUMBER_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+type Row = Record<string, unknown>;
+
+const isRecord = (v: unknown): v is Row => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The catalog's forms, by id as Kingdee matches it (case-insensitively). */
+export function sandboxForm(formId: string): FormSchema | undefined {
+  for (const op of kingdeeCatalog.operations) {
+    const form = op.forms?.find((f) => f.id.toLowerCase() === formId.toLowerCase());
+    if (form) return form;
+  }
+  return undefined;
+}
+
+/** One form's rows, kept by internal id. */
+export class FormTable {
+  private readonly rows = new Map<number, Row>();
+  private readonly idByNumber = new Map<string, number>();
+  private readonly saveCounts = new Map<string, number>();
+  private nextId: number;
+  private nextAuto = 1;
+  private total = 0;
+
+  constructor(readonly form: FormSchema) {
+    this.nextId = NUMBERING[form.id]?.firstId ?? 100001;
+  }
+
+  /** Rows by FNumber, as stored. */
+  byNumber(): ReadonlyMap<string, Row> {
+    return new Map([...this.rows.values()].map((r) => [String(r.FNumber), r]));
+  }
+
+  /** Saves of the row with this FNumber. */
+  saves(number: string): number {
+    return this.saveCounts.get(number) ?? 0;
+  }
+
+  totalSaves(): number {
+    return this.total;
+  }
+
+  size(): number {
+    return this.rows.size;
+  }
+
+  /** BatchSave: each row validated on its own; valid rows are stored even when others fail. */
+  save(model: readonly unknown[], options: SaveOptions): SaveOutcome {
+    const outcome: SaveOutcome = { errors: [], successes: [], returnData: [] };
+    model.forEach((row, index) => {
+      const problems = this.validate(row, options);
+      if (problems.length > 0 || !isRecord(row)) {
+        for (const [FieldName, Message] of problems) outcome.errors.push({ FieldName, Message, DIndex: index });
+        return;
+      }
+      const saved = this.upsert(row, options);
+      if (typeof saved === "string") {
+        outcome.errors.push({ FieldName: "FNumber", Message: saved, DIndex: index });
+        return;
+      }
+      outcome.successes.push({ Id: saved.id, Number: saved.number, DIndex: index });
+      if (options.returnFields.length > 0) {
+        const stored = this.rows.get(saved.id) ?? {};
+        outcome.returnData.push(Object.fromEntries(options.returnFields.map((f) => [f, stored[f] ?? null])));
+      }
+    });
+    return outcome;
+  }
+
+  /** [FieldName, Message] per problem, all of them, as Kingdee lists every failed check of a row. */
+  private validate(row: unknown, options: SaveOptions): [string | null, string][] {
+    if (!isRecord(row)) return [[null, "数据包格式不正确：Model 的每一行必须是对象"]];
+    const problems: [string | null, string][] = [];
+    for (const field of this.form.row.fields) {
+      const value = row[field.name];
+      if (field.type === "ref") {
+        const problem = this.checkRef(field, value, options);
+        if (problem) problems.push([field.name, problem]);
+      } else if (field.required && (typeof value !== "string" || value.trim() === "")) {
+        problems.push([field.name, `${label(field)} 字段是必填项`]);
+      }
+    }
+    const number = row[this.form.number];
+    if (number !== undefined && number !== null && number !== "" && !NUMBER_PATTERN.test(String(number))) {
+      problems.push([this.form.number, `编码“${String(number)}”含有非法字符，只能使用字母、数字、下划线和短横线`]);
+    }
+    const id = row[this.form.key];
+    if (id !== undefined && id !== null && id !== 0 && !this.rows.has(Number(id))) {
+      problems.push([this.form.key, `内码为 ${String(id)} 的数据不存在或已被删除`]);
+    }
+    return problems;
+  }
+
+  /** A reference that resolves to nothing is empty; IsVerifyBaseDataField says so instead of clearing it. */
+  private checkRef(field: FieldSchema, value: unknown, options: SaveOptions): string | undefined {
+    const number = isRecord(value) ? value.FNumber : undefined;
+    const given = typeof number === "string" || typeof number === "number" ? String(number) : undefined;
+    const unknown = given !== undefined && ORG_FIELDS.has(field.name) && !SANDBOX_ORGS.has(given);
+    if (unknown && options.verifyBaseData) return `${label(field)} 字段的值“${given}”在系统中不存在`;
+    if (field.required && (given === undefined || given === "" || unknown)) return `${label(field)} 字段是必填项`;
+    return undefined;
+  }
+
+  /** Stores a valid row: new by FNumber, or an update of the row with this FNumber or internal id. */
+  private upsert(row: Row, options: SaveOptions): { id: number; number: string } | string {
+    const given = row[this.form.number];
+    const number = given === undefined || given === null || given === "" ? undefined : String(given);
+    const rawId = row[this.form.key];
+    const byId = rawId !== undefined && rawId !== null && rawId !== 0 ? Number(rawId) : undefined;
+    const id = byId ?? (number === undefined ? undefined : this.idByNumber.get(number));
+    const clean = this.cleared(row);
+    const existing = id === undefined ? undefined : this.rows.get(id);
+    if (number !== undefined && this.idByNumber.has(number) && this.idByNumber.get(number) !== id) {
+      return `违反字段唯一性要求：编码唯一。[${number}]已经被使用。`;
+    }
+    if (existing && id !== undefined) {
+      const changes = options.updateFields.length > 0 ? Object.fromEntries(options.updateFields.filter((f) => f in clean).map((f) => [f, clean[f]])) : clean;
+      const oldNumber = String(existing.FNumber);
+      const updated: Row = { ...existing, ...changes, [this.form.key]: id };
+      this.rows.set(id, updated);
+      const newNumber = String(updated.FNumber);
+      if (newNumber !== oldNumber) {
+        this.idByNumber.delete(oldNumber);
+        this.idByNumber.set(newNumber, id);
+      }
+      if (options.autoAudit) updated.FDocumentStatus = "C";
+      return this.count(id, newNumber);
+    }
+    const newId = this.nextId++;
+    const newNumber = number ?? this.autoNumber();
+    this.rows.set(newId, { ...clean, [this.form.key]: newId, [this.form.number]: newNumber, FDocumentStatus: options.autoAudit ? "C" : "A" });
+    this.idByNumber.set(newNumber, newId);
+    return this.count(newId, newNumber);
+  }
+
+  /** The row as stored: organisation references that resolve to nothing are emptied, as Kingdee does. */
+  private cleared(row: Row): Row {
+    const out: Row = { ...row };
+    for (const field of ORG_FIELDS) {
+      const value = out[field];
+      if (isRecord(value) && !SANDBOX_ORGS.has(String(value.FNumber))) out[field] = null;
+    }
+    return out;
+  }
+
+  private count(id: number, number: string): { id: number; number: string } {
+    this.saveCounts.set(number, (this.saveCounts.get(number) ?? 0) + 1);
+    this.total += 1;
+    return { id, number };
+  }
+
+  /** The form's coding rule: PREFIX0001, PREFIX0002, … skipping numbers already taken. */
+  private autoNumber(): string {
+    const prefix = NUMBERING[this.form.id]?.prefix ?? "NO";
+    for (;;) {
+      const candidate = `${prefix}${String(this.nextAuto++).padStart(4, "0")}`;
+      if (!this.idByNumber.has(candidate)) return candidate;
+    }
+  }
+
+  /** ExecuteBillQuery over this form: rows by internal id, `startRow` skipped, at most `limit`. */
+  query(fieldKeys: readonly string[], filter: QueryFilter | null, startRow: number, limit: number): unknown[][] {
+    for (const key of [...fieldKeys, ...(filter ? [filter.fieldKey] : [])]) this.checkFieldKey(key);
+    const matching = [...this.rows.values()].filter((row) => filter === null || filter.values.has(String(this.valueOf(row, filter.fieldKey) ?? "")));
+    return matching.slice(startRow, startRow + limit).map((row) => fieldKeys.map((key) => this.valueOf(row, key)));
+  }
+
+  private checkFieldKey(key: string): void {
+    const [field = ""] = key.split(".");
+    const known = field === this.form.key || field === "FDocumentStatus" || this.form.row.fields.some((f) => f.name === field);
+    if (!known || key.split(".").length > 2) throw new KingdeeRefusal(9, `字段“${key}”在业务对象“${this.form.id}”中不存在`);
+  }
+
+  /** A FieldKeys value: plain fields as stored; `X.FNumber`/`X.FName` of a reference; a bare reference is its internal id. */
+  private valueOf(row: Row, key: string): unknown {
+    const [field = "", sub] = key.split(".");
+    const value = row[field];
+    if (!isRecord(value)) return sub === undefined ? (value ?? null) : null;
+    const org = SANDBOX_ORGS.get(String(value.FNumber));
+    if (sub === undefined) return org?.[0] ?? 0;
+    if (sub === "FName" && org) return org[1];
+    return value[sub] ?? null;
+  }
+}
+
+/** A FilterString of the one form the sandbox reads: `Field in ('a','b',…)`. */
+export interface QueryFilter {
+  readonly fieldKey: string;
+  readonly values: ReadonlySet<string>;
+}
+
+/** Parses `FNumber in ('a','b')` (quotes doubled inside values, numbers bare); null for an empty filter. */
+export function parseFilter(text: string): QueryFilter | null {
+  if (text.trim() === "") return null;
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s+in\s*\((.*)\)\s*$/is.exec(text);
+  if (!m) throw new KingdeeRefusal(8, `过滤条件“${text}”无法解析：沙箱只支持 字段 in ('值1','值2') 的形式`);
+  const values = new Set<string>();
+  const list = /\s*(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?))\s*(,|$)/y;
+  const body = m[2] ?? "";
+  const malformed = () => new KingdeeRefusal(8, `过滤条件“${text}”无法解析：值列表格式不正确`);
+  let at = 0;
+  let more = body.trim() !== "";
+  while (more) {
+    list.lastIndex = at;
+    const item = list.exec(body);
+    if (!item) throw malformed();
+    values.add(item[1] !== undefined ? item[1].replaceAll("''", "'") : (item[2] ?? ""));
+    at = list.lastIndex;
+    more = item[3] === ",";
+    if (more && at >= body.length) throw malformed();
+  }
+  return { fieldKey: m[1] ?? "", values };
+}
+
+function label(field: FieldSchema): string {
+  return field.label ?? field.name;
+}
