@@ -58,9 +58,9 @@ function targetOf(flow: FlowModule, ctx: ConnectorContext): TargetConnector {
 export function wire(flow: FlowModule, env: Readonly<Record<string, string | undefined>>, cwd: string, needSource = true): Wiring {
   const clock = systemClock;
   const ctx: ConnectorContext = { env, clock, flow: flow.spec };
-  const target = targetOf(flow, ctx);
   // Replays only write: a source without credentials must not stop them.
   const source = needSource ? sourceOf(flow, ctx) : { read: () => Promise.reject(new SetupError("this command does not read")) };
+  const target = targetOf(flow, ctx);
   const store = openStateStore(env, cwd);
   return { store, source, target, calls: new Calls(clock, new RateLimits(clock), new CallMeter()), collections: new StoreCollections(store), clock };
 }

@@ -142,3 +142,18 @@ describe("lookups from the embedded collection store", () => {
     expect(result.stderr).toContain("ferry load nowhere");
   });
 });
+
+describe("credentials of the system connectors", () => {
+  it.each([
+    ["guanyi", `${ROOT}mappings/guanyi-shops-to-kingdee-customers.map`, /^ferry: guanyi: FERRY_GUANYI_APPKEY is not set/],
+    ["kingdee", `${ROOT}mappings/guanyi-shops-to-kingdee-customers.map`, /^ferry: kingdee: FERRY_KINGDEE_URL is not set/],
+    ["banniu", `${ROOT}mappings/banniu-task-barcodes.map`, /^ferry: banniu: FERRY_BANNIU_APP_KEY is not set/],
+  ])("a missing %s credential gives one line naming the variable, exit 2", async (system, flow, message) => {
+    // Everything the other system needs is there: the line is about this one.
+    const others = system === "kingdee" ? { FERRY_GUANYI_APPKEY: "k", FERRY_GUANYI_SESSIONKEY: "s", FERRY_GUANYI_SECRET: "x" } : {};
+    const result = await ferry(["run", flow], { cwd: dir, env: { FERRY_STATE_DIR: join(dir, "state"), ...others } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
