@@ -203,6 +203,7 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
             }
           }
           emit();
+          await store.progress(runId, { read: progress.read, written: progress.written, unchanged: progress.unchanged, deadLettered: progress.deadLettered });
           if (limitReached) {
             queue.cancel();
             break;

@@ -211,6 +211,9 @@ function prepareAll(db: Db) {
     startRun: db.prepare<[string, number, number]>(
       "INSERT INTO runs (flow, started_at, status, dry_run) VALUES (?, ?, 'running', ?)",
     ),
+    progressRun: db.prepare<[number, number, number, number, number]>(
+      "UPDATE runs SET read = ?, written = ?, unchanged = ?, dead_lettered = ? WHERE id = ? AND status = 'running'",
+    ),
     finishRun: db.prepare<[number, RunStatus, string | null, number, number, number, number, number]>(
       `UPDATE runs SET ended_at = ?, status = ?, error = ?, read = ?, written = ?, unchanged = ?, dead_lettered = ?
        WHERE id = ?`,
@@ -418,6 +421,15 @@ export class SqliteStateStore implements StateStore {
 
   async startRun(flow: string, at: number, dryRun: boolean): Promise<number> {
     return Number(this.st.startRun.run(flow, at, dryRun ? 1 : 0).lastInsertRowid);
+  }
+
+  async progress(runId: number, counts: RunCounts): Promise<void> {
+    this.st.progressRun.run(counts.read, counts.written, counts.unchanged, counts.deadLettered, runId);
+  }
+
+  /** The open database, for read-only queries of the console (`ferry serve`). */
+  get database(): Db {
+    return this.db;
   }
 
   async finishRun(runId: number, at: number, status: RunStatus, counts: RunCounts, error: string | null): Promise<void> {

@@ -96,6 +96,8 @@ export interface StateStore {
   readonly location: string;
 
   startRun(flow: string, at: number, dryRun: boolean): Promise<number>;
+  /** The counts of a run still going, so a console can show it live. */
+  progress(runId: number, counts: RunCounts): Promise<void>;
   finishRun(runId: number, at: number, status: RunStatus, counts: RunCounts, error: string | null): Promise<void>;
   /** Newest first. */
   runs(flow: string | undefined, limit: number): Promise<RunRecord[]>;
