@@ -14,7 +14,16 @@ export interface TokenBucketOptions {
    * evenly at `perMs / count`. See {@link TokenBucket} for why.
    */
   readonly burst?: number;
+  /**
+   * Widens the spacing by this fraction (default 0). Exact spacing has no slack against a system
+   * that counts a sliding window by arrival time: a few ms of network jitter put count + 1 calls in
+   * one window and earn a 429 with a second's Retry-After. The runtime uses a small margin.
+   */
+  readonly margin?: number;
 }
+
+/** The margin the runtime's limits keep below the declared rate (see TokenBucketOptions.margin). */
+export const RUNTIME_RATE_MARGIN = 0.03;
 
 interface Waiter {
   readonly since: number;
@@ -53,6 +62,8 @@ export class TokenBucket {
   readonly #clock: Clock;
   /** Tolerance (burst − 1) × interval, scaled by count. */
   readonly #tolerance: number;
+  /** perMs widened by the margin: what each take adds to #tat. */
+  readonly #step: number;
   /** Theoretical arrival time of the next call, scaled by count (ms × count). */
   #tat = Number.NEGATIVE_INFINITY;
   readonly #queue: Waiter[] = [];
@@ -69,7 +80,10 @@ export class TokenBucket {
     this.rate = { count: rate.count, perMs: rate.perMs };
     this.burst = burst;
     this.#clock = clock;
-    this.#tolerance = (burst - 1) * rate.perMs;
+    const margin = options.margin ?? 0;
+    if (!(margin >= 0 && margin < 1)) throw new RangeError(`margin must be in [0, 1), got ${margin}`);
+    this.#step = rate.perMs * (1 + margin);
+    this.#tolerance = (burst - 1) * this.#step;
   }
 
   /**
@@ -119,7 +133,7 @@ export class TokenBucket {
 
   /** Spends one token that fell due at `due` (ms). */
   #consume(due: number): void {
-    this.#tat = Math.max(this.#tat, due * this.rate.count) + this.rate.perMs;
+    this.#tat = Math.max(this.#tat, due * this.rate.count) + this.#step;
   }
 
   /** Serves the queue in order, sleeping until each next token is due. One pump runs at a time. */

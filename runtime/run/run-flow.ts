@@ -142,7 +142,10 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
 
       let batch: OutgoingRow[] = [];
       let letters: DeadLetterInput[] = [];
-      const seenThisWindow = new Map<string, string>();
+      // Rows of the batch not yet written: a record read twice before its batch is written (a page
+      // shifted under us) is written once. Written rows are found in the write record instead, so
+      // memory stays bounded by the batch size, not the window.
+      const inBatch = new Map<string, string>();
       try {
         for await (const page of queue.drain()) {
           progress.page = page.index + 1;
@@ -176,13 +179,11 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
               continue;
             }
             const hash = contentHash(row);
-            // A record read twice in one window (a page shifted under us) is written once.
-            if (seenThisWindow.get(sourceId) === hash) continue;
-            seenThisWindow.set(sourceId, hash);
             outgoing.push({ sourceId, record, row, hash, key: keyOf(row, spec.target.idcheck) });
           }
           const known = await store.written(spec.name, outgoing.map((r) => r.sourceId));
           for (const r of outgoing) {
+            if (inBatch.get(r.sourceId) === r.hash) continue;
             const before = known.get(r.sourceId);
             if (before && before.hash === r.hash) {
               progress.unchanged++;
@@ -194,12 +195,14 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
               continue;
             }
             batch.push(r);
+            inBatch.set(r.sourceId, r.hash);
             if (batch.length >= spec.target.batch) {
               const outcome = await writer.write(batch, { deadLetters: letters });
               progress.written += outcome.written;
               progress.deadLettered += outcome.deadLettered;
               batch = [];
               letters = [];
+              inBatch.clear();
             }
           }
           emit();

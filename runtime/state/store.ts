@@ -1,6 +1,7 @@
 /**
  * What the runtime remembers between runs: runs, checkpoints, the write record, dead letters, API
- * usage and the lookup collections. SQLite implements it by default; PostgreSQL can implement the
+ * usage, data quality (field stats, anomalies), alert incidents and their notifications, and the
+ * lookup collections. SQLite implements it by default; PostgreSQL can implement the
  * same interface. Every method is synchronous on SQLite; the interface is async so a network store fits.
  */
 
@@ -91,6 +92,93 @@ export interface CallStats {
   readonly rateLimitWaitMs: number;
 }
 
+/** Calls of one flow to one system operation (error-rate alerts look at them per flow). */
+export interface FlowCallStats extends CallStats {
+  readonly flow: string;
+}
+
+/**
+ * Data quality of one target field in one run: rows mapped, and how many of them left the field
+ * null (absent or `null`) or empty (`""`, `[]`, `{}`).
+ */
+export interface FieldStat {
+  /** Dotted target path, as in the flow's `fields` block. */
+  readonly field: string;
+  readonly rows: number;
+  readonly nulls: number;
+  readonly empties: number;
+}
+
+/** A {@link FieldStat} of an earlier run. */
+export interface FieldHistoryEntry extends FieldStat {
+  readonly runId: number;
+  readonly startedAt: number;
+}
+
+/**
+ * `null-rate` and `empty-rate`: percent of rows (0–100) of one field; `row-count`: rows mapped by
+ * the run (the anomaly's field is then null).
+ */
+export type AnomalyKind = "null-rate" | "empty-rate" | "row-count";
+
+/** A sharp change of a run's data compared with its recent runs. */
+export interface AnomalyInput {
+  /** The target field; null for `row-count`. */
+  readonly field: string | null;
+  readonly kind: AnomalyKind;
+  /** What this run measured. */
+  readonly value: number;
+  /** The median of the recent runs it was compared with. */
+  readonly baseline: number;
+}
+
+export interface Anomaly extends AnomalyInput {
+  readonly id: number;
+  readonly runId: number;
+  readonly flow: string;
+  readonly createdAt: number;
+}
+
+/** What an alert rule found: one incident per key while it stays open. */
+export interface IncidentInput {
+  /** Identifies the incident: rule + flow (+ system and operation for error rates). */
+  readonly key: string;
+  readonly rule: string;
+  readonly flow: string;
+  /** What the rule measured last (kind, value, threshold, message…), stored as JSON. */
+  readonly detail: unknown;
+}
+
+export interface Incident extends IncidentInput {
+  readonly id: number;
+  readonly openedAt: number;
+  /** Null while it is open. */
+  readonly resolvedAt: number | null;
+  /** When a notice that it fired first reached a target; null until then. */
+  readonly notifiedAt: number | null;
+  /** When a notice that it cleared first reached a target; null until then. */
+  readonly resolveNotifiedAt: number | null;
+}
+
+export type NotificationEvent = "firing" | "resolved";
+
+/** One delivery of a notice to one target, after all its attempts. */
+export interface NotificationInput {
+  readonly incidentId: number;
+  /** The target's name in ferry.config.json (never its URL). */
+  readonly target: string;
+  readonly event: NotificationEvent;
+  readonly attempts: number;
+  readonly ok: boolean;
+  /** Why the last attempt failed (redacted: no URL, no secret); null when delivered. */
+  readonly error: string | null;
+  readonly at: number;
+}
+
+export interface NotificationRecord extends NotificationInput {
+  readonly id: number;
+}
+
 export interface StateStore {
   /** Where the state lives, for messages (a file path or a redacted URL). */
   readonly location: string;
@@ -99,8 +187,11 @@ export interface StateStore {
   /** The counts of a run still going, so a console can show it live. */
   progress(runId: number, counts: RunCounts): Promise<void>;
   finishRun(runId: number, at: number, status: RunStatus, counts: RunCounts, error: string | null): Promise<void>;
-  /** Newest first. */
-  runs(flow: string | undefined, limit: number): Promise<RunRecord[]>;
+  /**
+   * Newest first. `succeeded`: only runs that finished without failing (status `ok` or
+   * `dead-letters`) and were not dry runs.
+   */
+  runs(flow: string | undefined, limit: number, options?: { readonly succeeded?: boolean }): Promise<RunRecord[]>;
   /** Flows that have any state, sorted. */
   flows(): Promise<string[]>;
 
@@ -116,10 +207,42 @@ export interface StateStore {
   commit(flow: string, unit: CommitUnit): Promise<void>;
 
   deadLetters(flow: string, options: { readonly unresolvedOnly: boolean; readonly sourceId?: string }): Promise<DeadLetter[]>;
+  /** How many unresolved dead letters the flow has, optionally only of one stage or one run. */
+  countDeadLetters(flow: string, options?: { readonly stage?: DeadLetterStage; readonly runId?: number }): Promise<number>;
 
   recordCalls(runId: number, flow: string, stats: readonly CallStats[]): Promise<void>;
   /** Calls per system and operation, summed over the flow's runs (or all flows). */
   callStats(flow: string | undefined): Promise<CallStats[]>;
+  /** Calls per flow, system and operation, summed over the runs that ended at or after `since`. */
+  callsSince(since: number): Promise<FlowCallStats[]>;
+
+  /** Stores a run's field stats; a later call for the same run replaces them (snapshots). */
+  recordFieldStats(runId: number, flow: string, stats: readonly FieldStat[]): Promise<void>;
+  /**
+   * Field stats of the flow's last `limit` runs that have stats and did not fail (running runs
+   * excluded), newest run first, fields in recorded order; one field, or every field when undefined.
+   */
+  fieldHistory(flow: string, field: string | undefined, limit: number): Promise<FieldHistoryEntry[]>;
+  /** Stores a run's anomalies; one per run, kind and field, so recording again adds nothing. Returns how many were new. */
+  recordAnomalies(runId: number, flow: string, anomalies: readonly AnomalyInput[], at: number): Promise<number>;
+  /** Newest first; every flow when `flow` is undefined. */
+  anomalies(flow: string | undefined, limit: number): Promise<Anomaly[]>;
+
+  /**
+   * Opens the incident of `input.key`, or refreshes the detail of the one already open (one open
+   * incident per key). `opened` says whether it is new.
+   */
+  openIncident(input: IncidentInput, at: number): Promise<{ readonly incident: Incident; readonly opened: boolean }>;
+  /** Closes an open incident; closing a closed one changes nothing. */
+  resolveIncident(id: number, at: number): Promise<void>;
+  /** Incidents still open, oldest first. */
+  openIncidents(): Promise<Incident[]>;
+  /** Incidents open and resolved, newest first. */
+  incidents(limit: number): Promise<Incident[]>;
+  /** Stores a delivery; a successful one also stamps the incident's notifiedAt / resolveNotifiedAt (first only). */
+  recordNotification(input: NotificationInput): Promise<NotificationRecord>;
+  /** Deliveries newest first, of one incident or all. */
+  notifications(limit: number, incidentId?: number): Promise<NotificationRecord[]>;
 
   /** Adds documents to a lookup collection (replacing it when `replace`); returns the new count. */
   loadCollection(name: string, documents: readonly unknown[], replace: boolean): Promise<number>;
