@@ -195,6 +195,8 @@ export interface FerryRunOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Where GNU time writes the peak RSS. */
   readonly rssFile: string;
+  /** Exit codes that count as a finished run (default 0; 3 = finished with dead letters). */
+  readonly okCodes?: readonly number[];
 }
 
 /**
@@ -242,7 +244,7 @@ export async function runFerry(root: string, options: FerryRunOptions): Promise<
   }
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const what = `\`ferry run ${options.flow} ${options.args.join(" ")}\``;
-  if (exit.code !== 0) {
+  if (exit.code === null || !(options.okCodes ?? [0]).includes(exit.code)) {
     throw new Error(`bench: ${what} exited with ${exit.code ?? exit.signal}\n--- stdout ---\n${stdout.slice(-4000)}\n--- stderr (tail) ---\n${stderr}`);
   }
   const line = stdout.split("\n").filter((l) => l.trim() !== "").at(-1);

@@ -36,6 +36,8 @@ import { benchCli } from "./cli.js";
 import { benchEndToEnd, benchMemory } from "./runtime.js";
 import { selectedSections } from "./sections.js";
 import { benchTransform } from "./transform.js";
+import { benchSeedFlows } from "./seed-flows.js";
+import { benchDocs } from "./docs.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url)); // dist/bench/ → repository root
 
@@ -51,6 +53,8 @@ async function main(): Promise<void> {
   if (only.has("transform")) results.transform = await benchTransform(ROOT);
   if (only.has("end_to_end")) results.end_to_end = await benchEndToEnd(ROOT);
   if (only.has("memory")) results.memory = await benchMemory(ROOT);
+  if (only.has("seed_flows")) results.seed_flows = await benchSeedFlows(ROOT);
+  if (only.has("docs")) results.docs = await benchDocs(ROOT);
   const cores = cpus();
   const machine = {
     node: process.version,

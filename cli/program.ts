@@ -46,6 +46,17 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     });
 
   program
+    .command("docs")
+    .description("write a documentation site (or Markdown) of the flows; --check compares it for CI")
+    .argument("[paths...]", ".map files or folders", DEFAULT_PATHS)
+    .option("-o, --out <dir>", "output folder", "docs/site")
+    .option("--format <format>", "html (a static site that works offline) or md (Markdown for git hosting)", "html")
+    .option("--check", "write nothing; exit 1 listing the files that differ from what the .map files generate")
+    .action(async (paths: string[], opts: { out: string; format: string; check?: boolean }) => {
+      code = (await import("./commands/docs.js")).docsCommand(io, paths, opts);
+    });
+
+  program
     .command("test")
     .description("run the example blocks of .map files")
     .argument("[paths...]", ".map files or folders", DEFAULT_PATHS)
@@ -93,6 +104,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     });
 
   program
+    .command("alerts")
+    .description("evaluate the alert rules of ferry.config.json now: open and resolve incidents, send notices")
+    .option("--check", "only validate ferry.config.json (exit 1 on mistakes)")
+    .action(async (opts: { check?: boolean }) => {
+      code = await (await import("./commands/alerts.js")).alertsCommand(io, opts);
+    });
+
+  program
     .command("replay")
     .description("write a flow's dead letters again (after fixing the cause)")
     .argument("<flow>", "a .map file, or the name of a flow in mappings/")
@@ -132,6 +151,19 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
         process.once("SIGTERM", () => resolve());
       });
       code = await (await import("./commands/sandbox.js")).sandboxCommand(io, opts, stop);
+    });
+
+  program
+    .command("serve")
+    .description("web console and Prometheus /metrics over the state store, until interrupted")
+    .option("--port <port>", "port to listen on", (v) => positiveInt(v, "--port"), 7300)
+    .option("--host <host>", "address to bind; anything but loopback needs FERRY_SERVE_TOKEN", "127.0.0.1")
+    .action(async (opts: { port: number; host: string }) => {
+      const stop = new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+      code = await (await import("./commands/serve.js")).serveCommand(io, opts, stop);
     });
 
   try {

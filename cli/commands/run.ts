@@ -45,6 +45,8 @@ export async function runCommand(io: Io, flowPath: string, options: RunCommandOp
     view.clear();
     if (options.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
     io.stderr.write(renderSummary(io, summary));
+    // Alert rules (ferry.config.json) and data-quality anomalies; they never change the run's outcome.
+    await (await import("./alerts.js")).afterRunAlerts(io, env, io.cwd, wiring.store);
     if (summary.status === "failed") return RUN_EXIT.failed;
     return summary.status === "dead-letters" ? RUN_EXIT.deadLetters : RUN_EXIT.ok;
   } finally {

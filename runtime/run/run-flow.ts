@@ -4,6 +4,7 @@ import type { Clock } from "../clock.js";
 import type { SourceConnector, TargetConnector } from "../connector.js";
 import { CallError } from "../faults.js";
 import { MapError } from "../errors.js";
+import { FieldStats } from "../quality.js";
 import { readPath, resolveLookups, type CollectionStore } from "../lookups.js";
 import type { CallStats, DeadLetterInput, RunStatus, StateStore } from "../state/store.js";
 import type { FlowModule, MapContext, ParamContext, Scalar } from "../types.js";
@@ -88,11 +89,13 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
   const writer = new BatchWriter(spec, store, options.target, options.calls, targetCall, runId);
   const nowText = formatDateTime(started, "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
   const compiledJsonata = spec.jsonata.map((source) => jsonata(source));
+  const fieldStats = new FieldStats(spec.fields);
   let recovered = 0;
 
   const finish = async (status: RunStatus, error: string | null): Promise<RunSummary> => {
     const calls = options.calls.meter.stats();
     await store.recordCalls(runId, spec.name, calls);
+    await store.recordFieldStats(runId, spec.name, fieldStats.snapshot());
     const ended = clock.now();
     await store.finishRun(runId, ended, status, { read: progress.read, written: progress.written, unchanged: progress.unchanged, deadLettered: progress.deadLettered }, error);
     return { ...progress, runId, flow: spec.name, status, dryRun, elapsedMs: ended - started, calls, warnings, error, recovered };
@@ -173,6 +176,7 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
               letters.push({ sourceId, stage: "map", reason: error instanceof MapError ? error.message : String(error instanceof Error ? error.message : error), record, row: null });
               continue;
             }
+            fieldStats.observe(row);
             const failures = flow.check(row);
             if (failures.length > 0) {
               letters.push({ sourceId, stage: "check", reason: failures.map((f) => f.message).join("; "), record, row });

@@ -2,13 +2,25 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type {
+  Anomaly,
+  AnomalyInput,
+  AnomalyKind,
   CallStats,
   CommitUnit,
   DeadLetter,
   DeadLetterStage,
+  FieldHistoryEntry,
+  FieldStat,
+  FlowCallStats,
+  Incident,
+  IncidentInput,
+  NotificationEvent,
+  NotificationInput,
+  NotificationRecord,
   PendingWrite,
   RunCounts,
   RunRecord,
+  RunsFilter,
   RunStatus,
   StateStore,
   WrittenEntry,
@@ -27,6 +39,12 @@ type Db = Database.Database;
  * state makes markPending and commit one in-place upsert per source id instead of an insert, then a
  * delete and an upsert: about 30% faster on the hot path. The partial index is the (flow, state)
  * index for `pending(flow)`: it holds only rows with a write in flight, so it stays tiny.
+ *
+ * Step 2 (data quality and alerts): `field_stats` per run and target field; `anomalies`, unique per
+ * run, kind and field (an expression index, as row-count anomalies have no field) so detection can
+ * run again over the same run without adding anything; `incidents`, with a partial unique index
+ * that allows one open incident per key, so two processes evaluating at once cannot open two; and
+ * `notifications`, the delivery ledger, which says per target whether a notice was delivered.
  */
 const MIGRATIONS: readonly ((db: Db) => void)[] = [
   (db) =>
@@ -110,6 +128,57 @@ const MIGRATIONS: readonly ((db: Db) => void)[] = [
         PRIMARY KEY (name, seq)
       );
     `),
+  (db) =>
+    db.exec(`
+      CREATE TABLE field_stats (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        flow TEXT NOT NULL,
+        field TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        nulls INTEGER NOT NULL,
+        empties INTEGER NOT NULL,
+        PRIMARY KEY (run_id, field)
+      );
+      CREATE INDEX field_stats_flow ON field_stats (flow, run_id);
+
+      CREATE TABLE anomalies (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        flow TEXT NOT NULL,
+        field TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('null-rate', 'empty-rate', 'row-count')),
+        value REAL NOT NULL,
+        baseline REAL NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX anomalies_once ON anomalies (run_id, kind, COALESCE(field, ''));
+      CREATE INDEX anomalies_flow ON anomalies (flow, id);
+
+      CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        flow TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        notified_at INTEGER,
+        resolve_notified_at INTEGER
+      );
+      CREATE UNIQUE INDEX incidents_open ON incidents (key) WHERE resolved_at IS NULL;
+
+      CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        target TEXT NOT NULL,
+        event TEXT NOT NULL CHECK (event IN ('firing', 'resolved')),
+        attempts INTEGER NOT NULL,
+        ok INTEGER NOT NULL,
+        error TEXT,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX notifications_incident ON notifications (incident_id, id);
+    `),
 ];
 
 /** The schema version this code writes. */
@@ -187,6 +256,58 @@ interface StatsRow {
   rate_limit_wait_ms: number;
 }
 
+interface FlowStatsRow extends StatsRow {
+  flow: string;
+}
+
+interface FieldHistoryRow {
+  run_id: number;
+  started_at: number;
+  field: string;
+  rows: number;
+  nulls: number;
+  empties: number;
+}
+
+interface AnomalyRow {
+  id: number;
+  run_id: number;
+  flow: string;
+  field: string | null;
+  kind: AnomalyKind;
+  value: number;
+  baseline: number;
+  created_at: number;
+}
+
+interface IncidentRow {
+  id: number;
+  key: string;
+  rule: string;
+  flow: string;
+  detail: string;
+  opened_at: number;
+  resolved_at: number | null;
+  notified_at: number | null;
+  resolve_notified_at: number | null;
+}
+
+interface NotificationRow {
+  id: number;
+  incident_id: number;
+  target: string;
+  event: NotificationEvent;
+  attempts: number;
+  ok: number;
+  error: string | null;
+  at: number;
+}
+
+/** A run that finished without failing and wrote for real: what "a successful run" means to alerts. */
+const SUCCEEDED = "status IN ('ok', 'dead-letters') AND dry_run = 0";
+/** A run that mapped rows through the flow and so has field stats: a `ferry run`, not a replay. */
+const MAPPED = "EXISTS (SELECT 1 FROM field_stats WHERE field_stats.run_id = runs.id)";
+
 /** `undefined` has no JSON text; it is stored as NULL and read back as null. */
 function toJson(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
@@ -220,6 +341,7 @@ function prepareAll(db: Db) {
     ),
     runsOfFlow: db.prepare<[string, number], RunRow>("SELECT * FROM runs WHERE flow = ? ORDER BY id DESC LIMIT ?"),
     runsAll: db.prepare<[number], RunRow>("SELECT * FROM runs ORDER BY id DESC LIMIT ?"),
+
     flows: db
       .prepare<[], string>(
         `SELECT flow FROM runs UNION SELECT flow FROM checkpoints
@@ -279,6 +401,12 @@ function prepareAll(db: Db) {
       `SELECT * FROM dead_letters WHERE flow = ? AND (? = 0 OR resolved_at IS NULL) AND (? IS NULL OR source_id = ?)
        ORDER BY id`,
     ),
+    countDeadLetters: db
+      .prepare<[string, string | null, string | null, number | null, number | null], number>(
+        `SELECT COUNT(*) FROM dead_letters WHERE flow = ? AND resolved_at IS NULL
+           AND (? IS NULL OR stage = ?) AND (? IS NULL OR run_id = ?)`,
+      )
+      .pluck(),
     recordCalls: db.prepare<[number, string, string, string, number, number, number, number, number, number, number]>(
       `INSERT INTO call_stats (run_id, flow, system, operation, calls, errors, retries, total_ms, p50_ms, p95_ms, rate_limit_wait_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -290,6 +418,56 @@ function prepareAll(db: Db) {
       `SELECT system, operation, SUM(calls) AS calls, SUM(errors) AS errors, SUM(retries) AS retries,
          SUM(total_ms) AS total_ms, MAX(p50_ms) AS p50_ms, MAX(p95_ms) AS p95_ms, SUM(rate_limit_wait_ms) AS rate_limit_wait_ms
        FROM call_stats WHERE (? IS NULL OR flow = ?) GROUP BY system, operation ORDER BY system, operation`,
+    ),
+    callsSince: db.prepare<[number], FlowStatsRow>(
+      `SELECT c.flow, c.system, c.operation, SUM(c.calls) AS calls, SUM(c.errors) AS errors, SUM(c.retries) AS retries,
+         SUM(c.total_ms) AS total_ms, MAX(c.p50_ms) AS p50_ms, MAX(c.p95_ms) AS p95_ms,
+         SUM(c.rate_limit_wait_ms) AS rate_limit_wait_ms
+       FROM call_stats c JOIN runs r ON r.id = c.run_id WHERE r.ended_at >= ?
+       GROUP BY c.flow, c.system, c.operation ORDER BY c.flow, c.system, c.operation`,
+    ),
+    dropFieldStats: db.prepare<[number]>("DELETE FROM field_stats WHERE run_id = ?"),
+    insertFieldStat: db.prepare<[number, string, string, number, number, number]>(
+      "INSERT INTO field_stats (run_id, flow, field, rows, nulls, empties) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    // The runs are picked first (newest `limit` with stats, not failed, finished), then their fields.
+    fieldHistory: db.prepare<[string, string | null, string | null, number, string | null, string | null], FieldHistoryRow>(
+      `SELECT f.run_id, r.started_at, f.field, f.rows, f.nulls, f.empties
+       FROM field_stats f JOIN runs r ON r.id = f.run_id
+       WHERE f.run_id IN (
+         SELECT DISTINCT s.run_id FROM field_stats s JOIN runs sr ON sr.id = s.run_id
+         WHERE s.flow = ? AND sr.status IN ('ok', 'dead-letters') AND (? IS NULL OR s.field = ?)
+         ORDER BY s.run_id DESC LIMIT ?)
+       AND (? IS NULL OR f.field = ?)
+       ORDER BY f.run_id DESC, f.rowid`,
+    ),
+    insertAnomaly: db.prepare<[number, string, string | null, AnomalyKind, number, number, number]>(
+      `INSERT INTO anomalies (run_id, flow, field, kind, value, baseline, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ),
+    anomaliesOfFlow: db.prepare<[string, number], AnomalyRow>("SELECT * FROM anomalies WHERE flow = ? ORDER BY id DESC LIMIT ?"),
+    anomaliesAll: db.prepare<[number], AnomalyRow>("SELECT * FROM anomalies ORDER BY id DESC LIMIT ?"),
+    openIncidentByKey: db.prepare<[string], IncidentRow>("SELECT * FROM incidents WHERE key = ? AND resolved_at IS NULL"),
+    incidentById: db.prepare<[number], IncidentRow>("SELECT * FROM incidents WHERE id = ?"),
+    insertIncident: db.prepare<[string, string, string, string, number]>(
+      "INSERT INTO incidents (key, rule, flow, detail, opened_at) VALUES (?, ?, ?, ?, ?)",
+    ),
+    refreshIncident: db.prepare<[string, number]>("UPDATE incidents SET detail = ? WHERE id = ?"),
+    resolveIncident: db.prepare<[number, number]>("UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL"),
+    openIncidents: db.prepare<[], IncidentRow>("SELECT * FROM incidents WHERE resolved_at IS NULL ORDER BY id"),
+    incidents: db.prepare<[number], IncidentRow>("SELECT * FROM incidents ORDER BY id DESC LIMIT ?"),
+    insertNotification: db.prepare<[number, string, NotificationEvent, number, number, string | null, number]>(
+      "INSERT INTO notifications (incident_id, target, event, attempts, ok, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
+    stampNotified: db.prepare<[number, number]>(
+      "UPDATE incidents SET notified_at = COALESCE(notified_at, ?) WHERE id = ?",
+    ),
+    stampResolveNotified: db.prepare<[number, number]>(
+      "UPDATE incidents SET resolve_notified_at = COALESCE(resolve_notified_at, ?) WHERE id = ?",
+    ),
+    notificationsAll: db.prepare<[number], NotificationRow>("SELECT * FROM notifications ORDER BY id DESC LIMIT ?"),
+    notificationsOf: db.prepare<[number, number], NotificationRow>(
+      "SELECT * FROM notifications WHERE incident_id = ? ORDER BY id DESC LIMIT ?",
     ),
     dropCollection: db.prepare<[string]>("DELETE FROM collections WHERE name = ?"),
     nextSeq: db.prepare<[string], number>("SELECT COALESCE(MAX(seq), 0) + 1 FROM collections WHERE name = ?").pluck(),
@@ -339,6 +517,47 @@ function toDeadLetter(r: DeadLetterRow): DeadLetter {
   };
 }
 
+function toIncident(r: IncidentRow): Incident {
+  return {
+    id: r.id,
+    key: r.key,
+    rule: r.rule,
+    flow: r.flow,
+    detail: fromJson(r.detail),
+    openedAt: r.opened_at,
+    resolvedAt: r.resolved_at,
+    notifiedAt: r.notified_at,
+    resolveNotifiedAt: r.resolve_notified_at,
+  };
+}
+
+function toNotification(r: NotificationRow): NotificationRecord {
+  return {
+    id: r.id,
+    incidentId: r.incident_id,
+    target: r.target,
+    event: r.event,
+    attempts: r.attempts,
+    ok: r.ok !== 0,
+    error: r.error,
+    at: r.at,
+  };
+}
+
+function toStats(r: StatsRow): CallStats {
+  return {
+    system: r.system,
+    operation: r.operation,
+    calls: r.calls,
+    errors: r.errors,
+    retries: r.retries,
+    totalMs: r.total_ms,
+    p50Ms: r.p50_ms,
+    p95Ms: r.p95_ms,
+    rateLimitWaitMs: r.rate_limit_wait_ms,
+  };
+}
+
 /**
  * The state store in one SQLite file (WAL). Every statement is prepared once per store, and every
  * multi-row change runs in one transaction, so a batch costs one commit however many rows it holds.
@@ -347,10 +566,16 @@ export class SqliteStateStore implements StateStore {
   private readonly st: Statements;
   /** `written` statements by IN-list length; batches repeat a few sizes, so this stays small. */
   private readonly writtenBySize = new Map<number, Database.Statement<unknown[], EntryRow>>();
+  /** `runs` statements per filter combination (four at most). */
+  private readonly runsFiltered = new Map<string, Database.Statement<unknown[], RunRow>>();
   private readonly markPendingTx: (flow: string, runId: number, rows: readonly PendingWrite[]) => void;
   private readonly commitTx: (flow: string, unit: CommitUnit) => void;
   private readonly recordCallsTx: (runId: number, flow: string, stats: readonly CallStats[]) => void;
   private readonly loadTx: (name: string, documents: readonly unknown[], replace: boolean) => number;
+  private readonly fieldStatsTx: (runId: number, flow: string, stats: readonly FieldStat[]) => void;
+  private readonly anomaliesTx: (runId: number, flow: string, anomalies: readonly AnomalyInput[], at: number) => number;
+  private readonly openIncidentTx: Database.Transaction<(input: IncidentInput, at: number) => { incident: Incident; opened: boolean }>;
+  private readonly notificationTx: (input: NotificationInput) => NotificationRecord;
 
   private constructor(
     private readonly db: Db,
@@ -396,6 +621,32 @@ export class SqliteStateStore implements StateStore {
       for (const doc of documents) st.insertDocument.run(name, seq++, JSON.stringify(doc));
       return st.countCollection.get(name) ?? 0;
     });
+    this.fieldStatsTx = db.transaction((runId: number, flow: string, stats: readonly FieldStat[]) => {
+      st.dropFieldStats.run(runId);
+      for (const s of stats) st.insertFieldStat.run(runId, flow, s.field, s.rows, s.nulls, s.empties);
+    });
+    this.anomaliesTx = db.transaction((runId: number, flow: string, anomalies: readonly AnomalyInput[], at: number) => {
+      let added = 0;
+      for (const a of anomalies) added += st.insertAnomaly.run(runId, flow, a.field, a.kind, a.value, a.baseline, at).changes;
+      return added;
+    });
+    this.openIncidentTx = db.transaction((input: IncidentInput, at: number) => {
+      const detail = JSON.stringify(input.detail ?? null);
+      const open = st.openIncidentByKey.get(input.key);
+      if (open) {
+        st.refreshIncident.run(detail, open.id);
+        return { incident: toIncident({ ...open, detail }), opened: false };
+      }
+      const id = Number(st.insertIncident.run(input.key, input.rule, input.flow, detail, at).lastInsertRowid);
+      return { incident: toIncident(st.incidentById.get(id) as IncidentRow), opened: true };
+    });
+    this.notificationTx = db.transaction((n: NotificationInput) => {
+      const id = Number(
+        st.insertNotification.run(n.incidentId, n.target, n.event, n.attempts, n.ok ? 1 : 0, n.error, n.at).lastInsertRowid,
+      );
+      if (n.ok) (n.event === "firing" ? st.stampNotified : st.stampResolveNotified).run(n.at, n.incidentId);
+      return { ...n, id };
+    });
   }
 
   /** Opens (creating it and its folders if needed) and migrates the state database at `path`. */
@@ -439,9 +690,18 @@ export class SqliteStateStore implements StateStore {
     if (r.changes === 0) throw new Error(`run ${runId} does not exist in ${this.location}`);
   }
 
-  async runs(flow: string | undefined, limit: number): Promise<RunRecord[]> {
-    const rows = flow === undefined ? this.st.runsAll.all(limit) : this.st.runsOfFlow.all(flow, limit);
-    return rows.map(toRun);
+  async runs(flow: string | undefined, limit: number, options: RunsFilter = {}): Promise<RunRecord[]> {
+    if (!options.succeeded && !options.mapped) {
+      return (flow === undefined ? this.st.runsAll.all(limit) : this.st.runsOfFlow.all(flow, limit)).map(toRun);
+    }
+    const cacheKey = `${flow === undefined ? "all" : "flow"}:${options.succeeded ? 1 : 0}:${options.mapped ? 1 : 0}`;
+    let statement = this.runsFiltered.get(cacheKey);
+    if (statement === undefined) {
+      const where = [flow === undefined ? "1" : "flow = ?", options.succeeded ? SUCCEEDED : "1", options.mapped ? MAPPED : "1"];
+      statement = this.db.prepare<unknown[], RunRow>(`SELECT * FROM runs WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`);
+      this.runsFiltered.set(cacheKey, statement);
+    }
+    return (flow === undefined ? statement.all(limit) : statement.all(flow, limit)).map(toRun);
   }
 
   async flows(): Promise<string[]> {
@@ -493,6 +753,15 @@ export class SqliteStateStore implements StateStore {
     return this.st.deadLetters.all(flow, options.unresolvedOnly ? 1 : 0, sourceId, sourceId).map(toDeadLetter);
   }
 
+  async countDeadLetters(
+    flow: string,
+    options: { readonly stage?: DeadLetterStage; readonly runId?: number } = {},
+  ): Promise<number> {
+    const stage = options.stage ?? null;
+    const runId = options.runId ?? null;
+    return this.st.countDeadLetters.get(flow, stage, stage, runId, runId) ?? 0;
+  }
+
   /** Stores the run's totals per system/operation; a later call for the same run replaces them (snapshots, not deltas). */
   async recordCalls(runId: number, flow: string, stats: readonly CallStats[]): Promise<void> {
     this.recordCallsTx(runId, flow, stats);
@@ -504,17 +773,73 @@ export class SqliteStateStore implements StateStore {
    */
   async callStats(flow: string | undefined): Promise<CallStats[]> {
     const f = flow ?? null;
-    return this.st.callStats.all(f, f).map((r) => ({
-      system: r.system,
-      operation: r.operation,
-      calls: r.calls,
-      errors: r.errors,
-      retries: r.retries,
-      totalMs: r.total_ms,
-      p50Ms: r.p50_ms,
-      p95Ms: r.p95_ms,
-      rateLimitWaitMs: r.rate_limit_wait_ms,
+    return this.st.callStats.all(f, f).map(toStats);
+  }
+
+  /** Like {@link callStats}, per flow, over runs that ended at or after `since` (a run's calls count when it ends). */
+  async callsSince(since: number): Promise<FlowCallStats[]> {
+    return this.st.callsSince.all(since).map((r) => ({ flow: r.flow, ...toStats(r) }));
+  }
+
+  async recordFieldStats(runId: number, flow: string, stats: readonly FieldStat[]): Promise<void> {
+    this.fieldStatsTx(runId, flow, stats);
+  }
+
+  async fieldHistory(flow: string, field: string | undefined, limit: number): Promise<FieldHistoryEntry[]> {
+    const f = field ?? null;
+    return this.st.fieldHistory.all(flow, f, f, limit, f, f).map((r) => ({
+      runId: r.run_id,
+      startedAt: r.started_at,
+      field: r.field,
+      rows: r.rows,
+      nulls: r.nulls,
+      empties: r.empties,
     }));
+  }
+
+  async recordAnomalies(runId: number, flow: string, anomalies: readonly AnomalyInput[], at: number): Promise<number> {
+    return this.anomaliesTx(runId, flow, anomalies, at);
+  }
+
+  async anomalies(flow: string | undefined, limit: number): Promise<Anomaly[]> {
+    const rows = flow === undefined ? this.st.anomaliesAll.all(limit) : this.st.anomaliesOfFlow.all(flow, limit);
+    return rows.map((r) => ({
+      id: r.id,
+      runId: r.run_id,
+      flow: r.flow,
+      field: r.field,
+      kind: r.kind,
+      value: r.value,
+      baseline: r.baseline,
+      createdAt: r.created_at,
+    }));
+  }
+
+  async openIncident(input: IncidentInput, at: number): Promise<{ readonly incident: Incident; readonly opened: boolean }> {
+    // IMMEDIATE takes the write lock before the look-up, so two processes evaluating at once
+    // serialise here instead of both finding no open incident and one failing on the unique index.
+    return this.openIncidentTx.immediate(input, at);
+  }
+
+  async resolveIncident(id: number, at: number): Promise<void> {
+    this.st.resolveIncident.run(at, id);
+  }
+
+  async openIncidents(): Promise<Incident[]> {
+    return this.st.openIncidents.all().map(toIncident);
+  }
+
+  async incidents(limit: number): Promise<Incident[]> {
+    return this.st.incidents.all(limit).map(toIncident);
+  }
+
+  async recordNotification(input: NotificationInput): Promise<NotificationRecord> {
+    return this.notificationTx(input);
+  }
+
+  async notifications(limit: number, incidentId?: number): Promise<NotificationRecord[]> {
+    const rows = incidentId === undefined ? this.st.notificationsAll.all(limit) : this.st.notificationsOf.all(incidentId, limit);
+    return rows.map(toNotification);
   }
 
   async loadCollection(name: string, documents: readonly unknown[], replace: boolean): Promise<number> {

@@ -179,6 +179,17 @@ export interface NotificationRecord extends NotificationInput {
   readonly id: number;
 }
 
+/** Which runs {@link StateStore.runs} lists. */
+export interface RunsFilter {
+  /** Only runs that finished without failing (status `ok` or `dead-letters`) and were not dry runs. */
+  readonly succeeded?: boolean;
+  /**
+   * Only runs that mapped rows through the flow and recorded field stats: `ferry run`, not
+   * `ferry replay` (whose "read" is the dead letters it retried), nor runs from before field stats.
+   */
+  readonly mapped?: boolean;
+}
+
 export interface StateStore {
   /** Where the state lives, for messages (a file path or a redacted URL). */
   readonly location: string;
@@ -187,11 +198,8 @@ export interface StateStore {
   /** The counts of a run still going, so a console can show it live. */
   progress(runId: number, counts: RunCounts): Promise<void>;
   finishRun(runId: number, at: number, status: RunStatus, counts: RunCounts, error: string | null): Promise<void>;
-  /**
-   * Newest first. `succeeded`: only runs that finished without failing (status `ok` or
-   * `dead-letters`) and were not dry runs.
-   */
-  runs(flow: string | undefined, limit: number, options?: { readonly succeeded?: boolean }): Promise<RunRecord[]>;
+  /** Newest first, optionally filtered (alert rules look for successful runs and for flow runs). */
+  runs(flow: string | undefined, limit: number, options?: RunsFilter): Promise<RunRecord[]>;
   /** Flows that have any state, sorted. */
   flows(): Promise<string[]>;
 

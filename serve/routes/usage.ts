@@ -1,0 +1,74 @@
+import type { RateSpec } from "../../runtime/types.js";
+import { count, duration, formatTime, html, Html, page, path, percent, table } from "../html.js";
+import { USAGE_HOURS, type OperationUsage } from "../queries.js";
+import type { Handler } from "./context.js";
+
+const HOUR_MS = 3_600_000;
+
+/** Calls per hour as a row of thin bars, newest on the right; the tallest hour fills the height. */
+function bars(hourly: readonly number[], since: number): Html {
+  const peak = Math.max(1, ...hourly);
+  return html`<span class="bars" role="img" aria-label="calls per hour, last ${USAGE_HOURS} h">${hourly.map((n, i) => {
+    const height = n === 0 ? 0 : Math.max(4, Math.round((100 * n) / peak));
+    return html`<span${new Html(n === 0 ? ' class="none"' : "")} style="height:${height}%" title="${formatTime(since + i * HOUR_MS).slice(0, 16)} — ${count(n)} calls"></span>`;
+  })}</span>`;
+}
+
+/** The per-operation table of the usage page and the flow page. */
+export function usageTable(operations: readonly OperationUsage[], since?: number): Html {
+  const headers = ["system", "operation", "calls", "errors", "error rate", "retries", "p50", "p95", "rate-limit wait"];
+  const rows = operations.map((o) => {
+    const cells: unknown[] = [o.system, o.operation, count(o.calls), count(o.errors), percent(o.errors, o.calls), count(o.retries), duration(o.p50Ms), duration(o.p95Ms), duration(o.rateLimitWaitMs)];
+    if (since !== undefined) cells.push(html`${bars(o.hourly, since)} <span class="muted">${count(o.hourly.reduce((a, b) => a + b, 0))}</span>`);
+    return cells;
+  });
+  return table(since === undefined ? headers : [...headers, `calls per hour, last ${USAGE_HOURS} h`], rows, "No API calls recorded yet.", {
+    numeric: [2, 3, 4, 5, 6, 7, 8],
+    rowAttributes: (i) => html` data-system="${operations[i]?.system}" data-operation="${operations[i]?.operation}" data-calls="${operations[i]?.calls}"`,
+  });
+}
+
+/** Calls an hour a `rate` allows: count per perMs, scaled to an hour. */
+export function hourlyCapacity(rate: RateSpec): number {
+  return (rate.count * HOUR_MS) / rate.perMs;
+}
+
+function rateText(rate: RateSpec): string {
+  const perSecond = (rate.count * 1000) / rate.perMs;
+  return `${Number.isInteger(perSecond) ? perSecond : perSecond.toFixed(2)}/s`;
+}
+
+/**
+ * `/usage[?flow=]`: calls, errors, latency and rate-limit waits per system and operation, calls per
+ * hour over the last 48 h, and per flow the busiest hour against the `rate` of the flow's spec.
+ */
+export const usagePage: Handler = async (ctx, req) => {
+  const flow = req.query.get("flow") ?? undefined;
+  const now = ctx.now();
+  const usage = ctx.queries.usage(now, flow);
+  const perFlow: unknown[][] = [];
+  for (const f of usage.flows) {
+    const spec = await ctx.specs(f.flow);
+    const side = [spec?.source, spec?.target].find((s) => s && s.connector === f.system && s.operation === f.operation && s.rate);
+    const capacity = side?.rate ? hourlyCapacity(side.rate) : undefined;
+    perFlow.push([
+      html`<a href="${path("flows", f.flow)}">${f.flow}</a>`,
+      f.system,
+      f.operation,
+      count(f.calls),
+      html`${count(f.busiestHour)}${f.busiestAt === null ? "" : html` <span class="muted">(${formatTime(f.busiestAt).slice(0, 13)}:00)</span>`}`,
+      side?.rate ? `${rateText(side.rate)} = ${count(capacity!)}/h` : "—",
+      capacity === undefined ? "—" : percent(f.busiestHour, capacity),
+    ]);
+  }
+  const body = html`<h1>API usage${flow === undefined ? "" : html` · ${ctx.mask.text(flow)}`}</h1>
+<p class="muted">Calls per system and operation over every run${flow === undefined ? "" : " of this flow"}; the bars count calls per hour over the last ${USAGE_HOURS} h, dated by the start of their run. Latencies are the worst run's.</p>
+${usageTable(usage.operations, usage.since)}
+<h2>Per flow, last ${USAGE_HOURS} h</h2>
+<p class="muted">Quota use compares the busiest hour with the <code>rate</code> the flow's spec in mappings/ declares for the operation (rate × 3600 calls an hour).</p>
+${table(["flow", "system", "operation", "calls", "busiest hour", "rate", "quota use"], perFlow, `No calls in the last ${USAGE_HOURS} h.`, {
+  numeric: [3, 4, 6],
+  rowAttributes: (i) => html` data-flow="${usage.flows[i]?.flow}" data-operation="${usage.flows[i]?.operation}"`,
+})}`;
+  return { kind: "html", body: page({ title: "API usage", section: "usage", body, nonce: req.nonce }) };
+};
