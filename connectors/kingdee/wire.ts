@@ -7,6 +7,7 @@ import { CallError, type FaultKind } from "../../runtime/faults.js";
 import { kindOf, quote } from "../http/answer.js";
 import { parseRetryAfter } from "../http/retry-after.js";
 import { redact } from "../http/wire.js";
+import { parseJson, readBody, readExcerpt, transportError, type Fail } from "../http/body.js";
 
 /** Fixed for a connector's life. */
 export interface KingdeeWire {
@@ -37,25 +38,8 @@ export interface KingdeeReply {
   readonly setCookies: readonly string[];
 }
 
-type Fail = (kind: FaultKind, message: string, options?: { retryAfterMs?: number | undefined; cause?: unknown }) => CallError;
 
-/** How much of an error answer is read for the message; the rest is discarded unread. */
-const ERROR_BODY_BYTES = 4096;
 
-/** Socket-level failure codes (undici, libuv) that mean the connection broke: worth a retry. */
-const NETWORK_CODES: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ECONNABORTED",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-]);
-const TIMEOUT_CODES: ReadonlySet<string> = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 /** The path of `service` under the base URL's prefix: `[/prefix]/K3Cloud/<service>.common.kdsvc`. */
 export function servicePath(wire: KingdeeWire, service: string): string {
@@ -116,86 +100,7 @@ function statusError(response: Response, excerpt: string, now: number, fail: Fai
   return fail("malformed", said);
 }
 
-/**
- * The start of an error answer for the message; never fails, never reads it all. Secrets are taken
- * out before the text is cut short, so a secret straddling the cut cannot leak its first half.
- */
-async function readExcerpt(response: Response, clean: (text: string) => string): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < ERROR_BODY_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // The status already says what went wrong.
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
-  return quote(clean(Buffer.concat(chunks).toString("utf8")));
-}
 
-/** The whole body as text, refusing (not buffering) anything over `max` bytes. */
-async function readBody(response: Response, max: number, fail: Fail): Promise<string> {
-  const tooLarge = (size: string) => fail("malformed", `answer is larger than ${max} bytes (${size}); refusing to buffer it`);
-  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > max) {
-    response.body?.cancel().catch(() => undefined);
-    throw tooLarge(`${declared} bytes declared`);
-  }
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      reader.cancel().catch(() => undefined);
-      throw tooLarge(`more than ${max} bytes sent`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, size).toString("utf8");
-}
 
-/** JSON.parse, with a message that says what came instead: an HTML page (IIS, a gateway), half an answer. */
-function parseJson(text: string, contentType: string | null, fail: Fail, clean: (text: string) => string): unknown {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  try {
-    return JSON.parse(body) as unknown;
-  } catch (error) {
-    const type = contentType ? quote(contentType.split(";")[0] ?? contentType) : "no content type";
-    const what =
-      body.trim() === "" ? "answer is empty, not JSON" : /^\s*</.test(body) ? "answer is an HTML page, not JSON" : cutShort(error, body) ? "answer is truncated JSON" : "answer is not JSON";
-    // No `cause`: V8's parse message quotes the body unredacted.
-    throw fail("malformed", `${what} (${type}, starts "${quote(clean(body))}")`);
-  }
-}
 
-/** Whether JSON.parse failed because the text stopped early: points at the network, not at Kingdee. */
-function cutShort(error: unknown, body: string): boolean {
-  if (!(error instanceof SyntaxError) || !/^\s*[[{]/.test(body)) return false;
-  if (/end of JSON input|Unterminated string/i.test(error.message)) return true;
-  const at = /at position (\d+)/.exec(error.message);
-  return at !== null && Number(at[1]) >= body.trimEnd().length;
-}
 
-/** The failure a rejected fetch or body read means, from the error codes along its cause chain. */
-function transportError(error: unknown, host: string, fail: Fail): CallError {
-  let innermost = "";
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    innermost = e.message || innermost;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code !== "string") continue;
-    if (TIMEOUT_CODES.has(code)) return fail("timeout", `no answer in time (${host}, ${code})`, { cause: error });
-    if (NETWORK_CODES.has(code)) return fail("network", `connection failed (${host}, ${code})`, { cause: error });
-  }
-  return fail("network", `request to ${host} failed: ${quote(innermost || kindOf(error), 200)}`, { cause: error });
-}

@@ -272,7 +272,7 @@ describe("fault classification", () => {
     ["429", "throttled", "answered HTTP 429"],
     ["500", "server", "answered HTTP 500"],
     ["reset", "network", "(127.0.0.1:"],
-    ["html", "malformed", 'answer is not JSON (text/html, starts "<html><body>Bad gateway'],
+    ["html", "malformed", 'answer is an HTML page, not JSON (text/html, starts "<html><body>Bad gateway'],
     ["truncated", "malformed", "answer is truncated JSON (application/json"],
     ["timeout", "timeout", "no answer within 50 ms"],
   ];
