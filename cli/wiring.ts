@@ -3,7 +3,7 @@ import { CallMeter } from "../runtime/call-meter.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
 import type { ConnectorContext, SourceConnector, TargetConnector } from "../runtime/connector.js";
 import { CallError } from "../runtime/faults.js";
-import { RateLimits, RUNTIME_RATE_MARGIN } from "../runtime/rate-limit.js";
+import { RateLimits, RUNTIME_RATE_LIMITS } from "../runtime/rate-limit.js";
 import { Calls } from "../runtime/run/calls.js";
 import { StoreCollections } from "../runtime/state/collections.js";
 import { openStateStore } from "../runtime/state/open.js";
@@ -62,5 +62,5 @@ export function wire(flow: FlowModule, env: Readonly<Record<string, string | und
   const source = needSource ? sourceOf(flow, ctx) : { read: () => Promise.reject(new SetupError("this command does not read")) };
   const target = targetOf(flow, ctx);
   const store = openStateStore(env, cwd);
-  return { store, source, target, calls: new Calls(clock, new RateLimits(clock, { margin: RUNTIME_RATE_MARGIN }), new CallMeter()), collections: new StoreCollections(store), clock };
+  return { store, source, target, calls: new Calls(clock, new RateLimits(clock, RUNTIME_RATE_LIMITS), new CallMeter()), collections: new StoreCollections(store), clock };
 }

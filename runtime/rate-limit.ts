@@ -20,10 +20,19 @@ export interface TokenBucketOptions {
    * one window and earn a 429 with a second's Retry-After. The runtime uses a small margin.
    */
   readonly margin?: number;
+  /**
+   * Whether a token handed out late (a busy event loop, a slow wake-up) counts from when it was due
+   * (default true: the long-run rate is exact). The runtime sets false: catching up sends two calls
+   * back to back, which a system counting a sliding window answers with 429.
+   */
+  readonly catchUp?: boolean;
 }
 
-/** The margin the runtime's limits keep below the declared rate (see TokenBucketOptions.margin). */
-export const RUNTIME_RATE_MARGIN = 0.03;
+/**
+ * How the runtime spaces calls: 3% below the declared rate and never catching up after a late
+ * token, so jitter on the way to a system that counts a sliding window does not earn a 429.
+ */
+export const RUNTIME_RATE_LIMITS: TokenBucketOptions = { margin: 0.03, catchUp: false };
 
 interface Waiter {
   readonly since: number;
@@ -64,6 +73,7 @@ export class TokenBucket {
   readonly #tolerance: number;
   /** perMs widened by the margin: what each take adds to #tat. */
   readonly #step: number;
+  readonly #catchUp: boolean;
   /** Theoretical arrival time of the next call, scaled by count (ms × count). */
   #tat = Number.NEGATIVE_INFINITY;
   readonly #queue: Waiter[] = [];
@@ -83,6 +93,7 @@ export class TokenBucket {
     const margin = options.margin ?? 0;
     if (!(margin >= 0 && margin < 1)) throw new RangeError(`margin must be in [0, 1), got ${margin}`);
     this.#step = rate.perMs * (1 + margin);
+    this.#catchUp = options.catchUp ?? true;
     this.#tolerance = (burst - 1) * this.#step;
   }
 
@@ -159,7 +170,7 @@ export class TokenBucket {
         const waiter = this.#queue.shift() as Waiter;
         waiter.done();
         // Due at `at`, or at arrival when a token was already free: never the (late) wake-up time.
-        this.#consume(Math.min(now, Math.max(at, waiter.since)));
+        this.#consume(this.#catchUp ? Math.min(now, Math.max(at, waiter.since)) : now);
         waiter.resolve(now - waiter.since);
       }
     } finally {
