@@ -17,7 +17,7 @@ function positiveInt(value: string, option: string): number {
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   let code: number = EXIT.ok;
   const program = new Command("ferry")
-    .description("Compile, check and test .map integration flows.")
+    .description("Data-integration flows as code: check, compile, test, run, document and monitor .map flows.")
     .version(VERSION, "-V, --version")
     .exitOverride()
     .configureOutput({
