@@ -67,7 +67,7 @@ export interface RunSummary extends Progress {
 }
 
 /** Pages read ahead of the writer. Bounded, so memory stays flat however many records flow. */
-const READ_AHEAD_PAGES = 4;
+const READ_AHEAD_PAGES = 2;
 
 /** Runs a flow: read pages, resolve lookups, map, check, write batches, remember. */
 export async function runFlow(options: RunOptions): Promise<RunSummary> {
