@@ -10,13 +10,16 @@ export interface CompileResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** Missing blocks, fields and settings: after a syntax error they are usually the part that did not parse. */
+const ECHOES_OF_SYNTAX_ERRORS: ReadonlySet<string> = new Set(["MAP2013", "MAP2008", "MAP3009"]);
+
 /** Parses and checks one `.map` text. Never throws on bad input. */
 export function checkSource(text: string, file: string): CompileResult {
   const parsed = parseMapFile(text, file);
   const checked = checkMapFile(parsed.value, file);
   const syntaxErrors = parsed.diagnostics.some((d) => d.severity === "error");
   // After syntax errors the tree is partial: its semantic errors would mostly be echoes.
-  const semantic = syntaxErrors ? checked.diagnostics.filter((d) => !d.code.startsWith("MAP2013") && !d.code.startsWith("MAP2008") && !d.code.startsWith("MAP3009")) : checked.diagnostics;
+  const semantic = syntaxErrors ? checked.diagnostics.filter((d) => !ECHOES_OF_SYNTAX_ERRORS.has(d.code)) : checked.diagnostics;
   return {
     model: syntaxErrors ? undefined : checked.value,
     diagnostics: sortDiagnostics([...parsed.diagnostics, ...semantic]),

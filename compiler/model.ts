@@ -1,4 +1,4 @@
-import type { Span } from "./ast.js";
+import { assertNever, type Span } from "./ast.js";
 import type { FieldSchema, RecordSchema } from "../connectors/catalog.js";
 import type { Scalar, SourceSpec, TargetSpec } from "../runtime/types.js";
 
@@ -127,4 +127,59 @@ export interface FlowModel {
   readonly jsonata: readonly string[];
   readonly checks: readonly CheckModel[];
   readonly examples: readonly ExampleModel[];
+}
+
+/** Calls `visit` on `e` and every expression inside it, lookups' keys included, depth first. */
+export function walkExpr(e: Expr, visit: (e: Expr) => void): void {
+  visit(e);
+  switch (e.k) {
+    case "binary":
+      walkExpr(e.left, visit);
+      walkExpr(e.right, visit);
+      return;
+    case "unary":
+      walkExpr(e.operand, visit);
+      return;
+    case "matches":
+      walkExpr(e.value, visit);
+      return;
+    case "if":
+      walkExpr(e.test, visit);
+      walkExpr(e.then, visit);
+      walkExpr(e.else, visit);
+      return;
+    case "pipe":
+      walkExpr(e.input, visit);
+      for (const a of e.args) walkExpr(a, visit);
+      return;
+    case "ref":
+      walkExpr(e.input, visit);
+      return;
+    case "map":
+      walkExpr(e.input, visit);
+      for (const [, v] of e.entries) walkExpr(v, visit);
+      if (e.else) walkExpr(e.else, visit);
+      return;
+    case "lookup":
+      walkExpr(e.key, visit);
+      if (e.else) walkExpr(e.else, visit);
+      return;
+    case "object":
+      for (const [, v] of e.entries) walkExpr(v, visit);
+      return;
+    case "array":
+      for (const i of e.items) walkExpr(i, visit);
+      return;
+    case "literal":
+    case "source":
+    case "alias":
+    case "row":
+    case "window":
+    case "env":
+    case "now":
+    case "jsonata":
+      return;
+    default:
+      assertNever(e);
+  }
 }

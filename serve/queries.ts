@@ -5,25 +5,15 @@
  * they are looked up in sqlite_master on every read and their columns discovered, never assumed.
  */
 import type Database from "better-sqlite3";
-import type { DeadLetterStage, RunStatus } from "../runtime/state/store.js";
+import type { CallStats, DeadLetterStage, RunRecord } from "../runtime/state/store.js";
+import { toRun, type RunRow } from "../runtime/state/sqlite.js";
 import { MASK, SECRET_KEY, type Masker } from "./security.js";
 
 type Db = Database.Database;
 
 /** One run as the console shows it. */
-export interface RunView {
-  readonly id: number;
-  readonly flow: string;
-  readonly startedAt: number;
-  readonly endedAt: number | null;
-  readonly status: RunStatus;
-  readonly dryRun: boolean;
-  readonly error: string | null;
-  readonly read: number;
-  readonly written: number;
-  readonly unchanged: number;
-  readonly deadLettered: number;
-}
+/** A run as the console shows it: the store's record, with text masked. */
+export type RunView = RunRecord;
 
 /** How a flow is doing, worst first: its last run failed, rows need attention, it has not run lately. */
 export type Health = "failed" | "dead letters" | "stale" | "ok" | "never run";
@@ -62,18 +52,8 @@ export const USAGE_HOURS = 48;
 const HOUR_MS = 3_600_000;
 
 /** Calls to one system operation over all flows and runs. */
-export interface OperationUsage {
-  readonly system: string;
-  readonly operation: string;
-  readonly calls: number;
-  readonly errors: number;
-  readonly retries: number;
-  readonly totalMs: number;
-  /** Worst per-run value: percentiles across runs would need raw samples, which are not stored. */
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly rateLimitWaitMs: number;
-  /** Calls per clock hour, oldest first; the last entry is the current hour. */
+export interface OperationUsage extends CallStats {
+  /** Calls per clock hour, oldest first; the last entry is the current hour. p50/p95 are the worst per-run values. */
   readonly hourly: readonly number[];
 }
 
@@ -122,19 +102,6 @@ export interface MetricsSnapshot {
   readonly lastRuns: readonly { readonly flow: string; readonly status: string; readonly at: number }[];
 }
 
-interface RunRow {
-  id: number;
-  flow: string;
-  started_at: number;
-  ended_at: number | null;
-  status: RunStatus;
-  dry_run: number;
-  error: string | null;
-  read: number;
-  written: number;
-  unchanged: number;
-  dead_lettered: number;
-}
 
 interface LetterRow {
   id: number;
@@ -257,19 +224,8 @@ export class ConsoleQueries {
   }
 
   private toRun(r: RunRow): RunView {
-    return {
-      id: r.id,
-      flow: this.mask.text(r.flow),
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      status: r.status,
-      dryRun: r.dry_run !== 0,
-      error: r.error === null ? null : this.mask.text(r.error),
-      read: r.read,
-      written: r.written,
-      unchanged: r.unchanged,
-      deadLettered: r.dead_lettered,
-    };
+    const run = toRun(r);
+    return { ...run, flow: this.mask.text(run.flow), error: run.error === null ? null : this.mask.text(run.error) };
   }
 
   private toLetter(r: LetterRow): DeadLetterView {

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeModules } from "../../compiler/project.js";
-import { checkFiles, findMapFiles } from "../../compiler/project.js";
+import { checkFiles, findMapFiles, writeModules } from "../../compiler/project.js";
 import { loadFlow } from "../../compiler/load-flow.js";
 import { banniuGoods } from "../../connectors/banniu/sandbox.js";
 import { startSandboxes } from "../../connectors/sandbox/server.js";

@@ -6,7 +6,7 @@
  * Everything here is plain, unescaped text; the renderers escape it.
  */
 import { assertNever } from "../ast.js";
-import type { Expr, FlowModel, LookupModel } from "../model.js";
+import { walkExpr, type Expr, type FlowModel, type LookupModel } from "../model.js";
 
 /** What an expression is read against: the flow (lookups, JSONata) and the `each` aliases in scope. */
 export interface ExprScope {
@@ -218,60 +218,6 @@ function json(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-/** Calls `visit` on `e` and every expression inside it, lookups' keys included, depth first. */
-function walk(e: Expr, visit: (e: Expr) => void): void {
-  visit(e);
-  switch (e.k) {
-    case "binary":
-      walk(e.left, visit);
-      walk(e.right, visit);
-      return;
-    case "unary":
-      walk(e.operand, visit);
-      return;
-    case "matches":
-      walk(e.value, visit);
-      return;
-    case "if":
-      walk(e.test, visit);
-      walk(e.then, visit);
-      walk(e.else, visit);
-      return;
-    case "pipe":
-      walk(e.input, visit);
-      for (const a of e.args) walk(a, visit);
-      return;
-    case "ref":
-      walk(e.input, visit);
-      return;
-    case "map":
-      walk(e.input, visit);
-      for (const [, v] of e.entries) walk(v, visit);
-      if (e.else) walk(e.else, visit);
-      return;
-    case "lookup":
-      walk(e.key, visit);
-      if (e.else) walk(e.else, visit);
-      return;
-    case "object":
-      for (const [, v] of e.entries) walk(v, visit);
-      return;
-    case "array":
-      for (const i of e.items) walk(i, visit);
-      return;
-    case "literal":
-    case "source":
-    case "alias":
-    case "row":
-    case "window":
-    case "env":
-    case "now":
-    case "jsonata":
-      return;
-    default:
-      assertNever(e);
-  }
-}
 
 /**
  * The source fields `e` reads, in the order they appear, each once: `name`, `content.goodsNo`, and
@@ -279,7 +225,7 @@ function walk(e: Expr, visit: (e: Expr) => void): void {
  */
 export function exprInputs(e: Expr, scope: ExprScope): string[] {
   const seen = new Set<string>();
-  walk(e, (x) => {
+  walkExpr(e, (x) => {
     if (x.k === "source") seen.add(x.path.join("."));
     else if (x.k === "alias") seen.add([scope.aliases.get(x.alias) ?? x.alias, ...x.path].join("."));
   });
@@ -289,7 +235,7 @@ export function exprInputs(e: Expr, scope: ExprScope): string[] {
 /** The value tables in `e`, outermost first. */
 export function valueMapsOf(e: Expr, scope: ExprScope): ValueMapTable[] {
   const out: ValueMapTable[] = [];
-  walk(e, (x) => {
+  walkExpr(e, (x) => {
     if (x.k !== "map") return;
     out.push({
       input: describeExpr(x.input, scope),
@@ -303,7 +249,7 @@ export function valueMapsOf(e: Expr, scope: ExprScope): ValueMapTable[] {
 /** The lookups in `e`, spelled out, outermost first. */
 export function lookupsOf(e: Expr, scope: ExprScope): LookupDescription[] {
   const out: LookupDescription[] = [];
-  walk(e, (x) => {
+  walkExpr(e, (x) => {
     if (x.k === "lookup") out.push(lookupOf(x, scope));
   });
   return out;

@@ -67,6 +67,7 @@ export function certain(e: Expr): boolean {
 export class ExprEmitter {
   /** Module-level declarations (value-map tables, regular expressions), in first-use order. */
   readonly declarations: string[] = [];
+  private readonly names = new Map<string, string>();
 
   emit(e: Expr, scope: EmitScope): string {
     switch (e.k) {
@@ -163,10 +164,10 @@ export class ExprEmitter {
   }
 
   private binary(e: Extract<Expr, { k: "binary" }>, scope: EmitScope): string {
+    if (e.op === "&&" || e.op === "||") return `(${this.condition(e.left, scope)} ${e.op} ${this.condition(e.right, scope)})`;
     const a = this.emit(e.left, scope);
     const b = this.emit(e.right, scope);
     if (e.op === "??") return `(${a} ?? ${b})`;
-    if (e.op === "&&" || e.op === "||") return `(${this.condition(e.left, scope)} ${e.op} ${this.condition(e.right, scope)})`;
     if (e.op === "==") return `o.eq(${a}, ${b})`;
     if (e.op === "!=") return `!o.eq(${a}, ${b})`;
     if (COMPARE.has(e.op)) return `o.compare(${literal(e.op)}, ${a}, ${b})`;
@@ -201,11 +202,13 @@ export class ExprEmitter {
     return `((k: string | null) => ${arms}${otherwise})(o.key(${input}))`;
   }
 
+  /** A module-level constant for `init`, declared once however often it is used. */
   private declare(init: string, type?: string): string {
-    const existing = this.declarations.findIndex((d) => d.endsWith(` = ${init};`));
-    const index = existing >= 0 ? existing : this.declarations.length;
-    const name = init.startsWith("new RegExp") ? `re${index}` : `table${index}`;
-    if (existing < 0) this.declarations.push(`const ${name}${type ? `: ${type}` : ""} = ${init};`);
-    return this.declarations[index]!.slice("const ".length).split(/[:\s=]/)[0]!;
+    const known = this.names.get(init);
+    if (known) return known;
+    const name = `${init.startsWith("new RegExp") ? "re" : "table"}${this.names.size}`;
+    this.names.set(init, name);
+    this.declarations.push(`const ${name}${type ? `: ${type}` : ""} = ${init};`);
+    return name;
   }
 }

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import type * as TsMorph from "ts-morph";
 import type { OptionalKind, Project, PropertySignatureStructure, SourceFile } from "ts-morph";
 import type { FieldSchema, RecordSchema } from "../../connectors/catalog.js";
-import type { EachModel, Expr, FieldModel, FlowModel } from "../model.js";
+import { walkExpr, type EachModel, type Expr, type FieldModel, type FlowModel } from "../model.js";
 import type { FlowSpec } from "../../runtime/types.js";
 import { certain, ExprEmitter, tsBase, tsType, type EmitScope } from "./expr.js";
 import { accessor, docText, literal, propertyKey, propertyName } from "./names.js";
@@ -120,9 +120,13 @@ export function emitModule(model: FlowModel, options: EmitOptions = {}): string 
 }
 
 /** Whether generated code for this value reads the context (window, env, now, lookups, JSONata). */
-function usesCtx(e: Expr | EachModel): boolean {
-  const text = JSON.stringify(e, (k, v: unknown) => (k === "type" ? undefined : v));
-  return /"k":"(window|env|now|lookup|jsonata)"/.test(text);
+function usesCtx(value: Expr | EachModel): boolean {
+  if (value.k === "each") return value.fields.some((f) => usesCtx(f.value));
+  let uses = false;
+  walkExpr(value, (x) => {
+    if (x.k === "window" || x.k === "env" || x.k === "now" || x.k === "lookup" || x.k === "jsonata") uses = true;
+  });
+  return uses;
 }
 
 function schemaType(f: FieldSchema): string {

@@ -11,6 +11,7 @@ import { kindOf, quote, valueAt } from "../http/answer.js";
 import { describe, envelopeError, isRowRefusal, openEnvelope, type BanniuError } from "./envelope.js";
 import { signBanniu } from "./sign.js";
 import { exchange, type BanniuWire } from "./wire.js";
+import { checkBaseUrl } from "../http/base-url.js";
 
 /** Production gateway host; FERRY_BANNIU_URL points elsewhere (the sandbox, a proxy). */
 export const BANNIU_DEFAULT_URL = "https://open.bytenew.com";
@@ -66,19 +67,15 @@ function configOf(ctx: ConnectorContext, options: BanniuConnectorOptions): Banni
   const accessToken = required("FERRY_BANNIU_ACCESS_TOKEN", "the access token Banniu issued for the app");
   const appId = ctx.env.FERRY_BANNIU_APP_ID?.trim() || undefined;
   const raw = ctx.env.FERRY_BANNIU_URL?.trim() || BANNIU_DEFAULT_URL;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw bad("FERRY_BANNIU_URL is not a URL: expected https://host[:port][/prefix]");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw bad(`FERRY_BANNIU_URL must start with http:// or https://, not ${quote(url.protocol)}//`);
-  if (url.username || url.password) throw bad("FERRY_BANNIU_URL must not carry a user or password");
-  if (url.search || url.hash) throw bad("FERRY_BANNIU_URL must not have a query or fragment: the gateway path and signed query are appended to it");
+  const baseUrl = checkBaseUrl("banniu", "FERRY_BANNIU_URL", raw, {
+    example: "https://host[:port][/prefix]",
+    credentials: "",
+    query: "the gateway path and signed query are appended to it",
+  });
   const now = () => ctx.clock.now();
   return {
     wire: {
-      gateway: url.origin + url.pathname.replace(/\/+$/, "") + BANNIU_GATEWAY_PATH,
+      gateway: baseUrl + BANNIU_GATEWAY_PATH,
       // The app key is not secret, but it is the token's other half: no message needs it.
       secrets: [accessToken, appSecret, appKey],
       maxResponseBytes: options.maxResponseBytes ?? BANNIU_MAX_RESPONSE_BYTES,

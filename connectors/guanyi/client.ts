@@ -14,6 +14,7 @@ import type { Scalar } from "../../runtime/types.js";
 import { kindOf, quote, valueAt } from "../http/answer.js";
 import { postJson, type WireConfig } from "../http/wire.js";
 import { signGuanyi } from "./sign.js";
+import { checkBaseUrl } from "../http/base-url.js";
 
 /** Production gateway host; the client POSTs to `${url}/rest/erp_open`. */
 export const GUANYI_DEFAULT_URL = "http://v2.api.guanyierp.com";
@@ -73,24 +74,17 @@ function guanyiConfig(ctx: ConnectorContext, options: GuanyiConnectorOptions): G
     return value;
   }) as [string, string, string];
   const raw = ctx.env.FERRY_GUANYI_URL?.trim() || GUANYI_DEFAULT_URL;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw bad("FERRY_GUANYI_URL is not a URL: expected http://host[:port][/prefix]");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw bad(`FERRY_GUANYI_URL must start with http:// or https://, not ${quote(url.protocol)}//`);
-  }
-  // Never echo the URL: a user may have pasted a key into it.
-  if (url.username || url.password) throw bad("FERRY_GUANYI_URL must not carry a user or password: Guanyi credentials travel in the signed body");
-  if (url.search || url.hash) throw bad(`FERRY_GUANYI_URL must not have a query or fragment: ${GUANYI_PATH} is appended to it`);
+  const baseUrl = checkBaseUrl("guanyi", "FERRY_GUANYI_URL", raw, {
+    example: "http://host[:port][/prefix]",
+    credentials: "Guanyi credentials travel in the signed body",
+    query: `${GUANYI_PATH} is appended to it`,
+  });
   return {
     appkey,
     sessionkey,
     secret,
     wire: {
-      baseUrl: url.origin + url.pathname.replace(/\/+$/, ""),
+      baseUrl: baseUrl,
       // Guanyi authenticates by the signed body, not by a bearer header.
       token: undefined,
       maxResponseBytes: options.maxResponseBytes ?? GUANYI_MAX_RESPONSE_BYTES,

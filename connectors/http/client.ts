@@ -7,6 +7,7 @@ import type { ConnectorContext, ConnectorFactory, ReadRequest, ReadResponse, Row
 import { CallError } from "../../runtime/faults.js";
 import { kindOf, quote, valueAt } from "./answer.js";
 import { postJson, type WireConfig } from "./wire.js";
+import { checkBaseUrl } from "./base-url.js";
 
 /** Default cap on one answer: far above any sane page, far below what would exhaust memory. */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -38,21 +39,14 @@ function wireConfig(ctx: ConnectorContext, options: HttpConnectorOptions): WireC
   const bad = (message: string) => new CallError("http", "credentials", message);
   const raw = ctx.env.FERRY_HTTP_URL?.trim();
   if (!raw) throw bad("FERRY_HTTP_URL is not set: the base URL of the http connector");
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw bad("FERRY_HTTP_URL is not a URL: expected http://host[:port][/prefix]");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw bad(`FERRY_HTTP_URL must start with http:// or https://, not ${quote(url.protocol)}//`);
-  }
-  // Never echo the URL itself: it is the one place a user might have pasted a secret.
-  if (url.username || url.password) throw bad("FERRY_HTTP_URL must not carry a user or password: put the token in FERRY_HTTP_TOKEN");
-  if (url.search || url.hash) throw bad("FERRY_HTTP_URL must not have a query or fragment: operation paths are appended to it");
+  const baseUrl = checkBaseUrl("http", "FERRY_HTTP_URL", raw, {
+    example: "http://host[:port][/prefix]",
+    credentials: "put the token in FERRY_HTTP_TOKEN",
+    query: "operation paths are appended to it",
+  });
   const token = ctx.env.FERRY_HTTP_TOKEN?.trim();
   return {
-    baseUrl: url.origin + url.pathname.replace(/\/+$/, ""),
+    baseUrl,
     token: token ? token : undefined,
     maxResponseBytes: options.maxResponseBytes ?? MAX_RESPONSE_BYTES,
     now: () => ctx.clock.now(),

@@ -4,6 +4,7 @@
  */
 import { CallError } from "../../runtime/faults.js";
 import { quote } from "../http/answer.js";
+import { checkBaseUrl } from "../http/base-url.js";
 
 /**
  * How the connector proves who it is (SYSTEMS.md, Kingdee "Login services"):
@@ -118,18 +119,11 @@ function readMode(value: string | undefined, given: { password?: string | undefi
 
 /** The base address, checked once so every call can append `/K3Cloud/<Service>.common.kdsvc` to it. */
 function readUrl(raw: string): string {
-  const bad = (why: string) => credentials(`FERRY_KINGDEE_URL ${why}`);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw bad("is not a URL: expected https://host, e.g. https://xxx.ik3cloud.com");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw bad(`must start with http:// or https://, not ${quote(url.protocol)}//`);
-  // Never echo the URL: it is where a user might have pasted a password.
-  if (url.username || url.password) throw bad("must not carry a user or password: set FERRY_KINGDEE_USERNAME and FERRY_KINGDEE_PASSWORD");
-  if (url.search || url.hash) throw bad("must not have a query or fragment: service paths are appended to it");
+  const base = checkBaseUrl("kingdee", "FERRY_KINGDEE_URL", raw, {
+    example: "https://host, e.g. https://xxx.ik3cloud.com",
+    credentials: "set FERRY_KINGDEE_USERNAME and FERRY_KINGDEE_PASSWORD",
+    query: "service paths are appended to it",
+  });
   // The SDKs' ServerUrl ends in K3Cloud/; accept that spelling too rather than calling /K3Cloud/K3Cloud/.
-  const path = url.pathname.replace(/\/+$/, "").replace(/\/k3cloud$/i, "");
-  return url.origin + path;
+  return base.replace(/\/k3cloud$/i, "");
 }

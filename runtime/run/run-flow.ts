@@ -66,6 +66,8 @@ export interface RunSummary extends Progress {
   readonly recovered: number;
 }
 
+const NO_VALUES: readonly unknown[] = [];
+
 /** Pages read ahead of the writer. Bounded, so memory stays flat however many records flow. */
 const READ_AHEAD_PAGES = 2;
 
@@ -167,7 +169,8 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
               letters.push({ sourceId, stage: "map", reason: `the record has no id at \`${spec.source.id}\``, record, row: null });
               continue;
             }
-            const values = await Promise.all(compiledJsonata.map((e) => e.evaluate(record)));
+            // JSONata is asynchronous; flows without it must not pay an await per record.
+            const values = compiledJsonata.length > 0 ? await Promise.all(compiledJsonata.map((e) => e.evaluate(record))) : NO_VALUES;
             const ctx: MapContext = { ...paramCtx, lookup: (i, k) => answers[i]?.get(k), jsonata: (i) => values[i] };
             let row: unknown;
             try {

@@ -208,7 +208,8 @@ export interface SqliteStoreOptions {
   readonly now?: () => number;
 }
 
-interface RunRow {
+/** A `runs` row as SQLite returns it (the console reads the same table). */
+export interface RunRow {
   id: number;
   flow: string;
   started_at: number;
@@ -482,7 +483,8 @@ function prepareAll(db: Db) {
 
 type Statements = ReturnType<typeof prepareAll>;
 
-function toRun(r: RunRow): RunRecord {
+/** A `runs` row as the store's RunRecord. */
+export function toRun(r: RunRow): RunRecord {
   return {
     id: r.id,
     flow: r.flow,
