@@ -21,13 +21,13 @@
  * issued out of band with no login call to redo, so a lost session is an expired token (credentials).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import { instantOf, parseDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
 import type { SandboxFault } from "../sandbox/faults.js";
 import { SANDBOX_CREDENTIALS, type SandboxContext, type SandboxHandler } from "../sandbox/handler.js";
 import { BANNIU_GATEWAY_PATH } from "./client.js";
 import { BANNIU_COLUMNS, BANNIU_PROJECT_ID, TaskTable, type BanniuTask } from "./sandbox-data.js";
 import { verifyBanniu } from "./sign.js";
+import { HeldSockets } from "../http/held-sockets.js";
 
 export { banniuGoods, BANNIU_COLUMNS, BANNIU_PROJECT_ID, type BanniuGoods, type BanniuTask } from "./sandbox-data.js";
 
@@ -97,7 +97,7 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
   const calls = new Map<string, number>();
   const faults = new Map<string, number>();
   const errors = new Map<string, number>();
-  const held = new Set<Socket>();
+  const held = new HeldSockets();
   let saveTotal = 0;
 
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -236,10 +236,7 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
         return;
       case "timeout":
         // Never answer: the client's own timeout ends the exchange, releaseHeld() ends what is left.
-        if (socket) {
-          held.add(socket);
-          socket.once("close", () => held.delete(socket));
-        }
+        held.hold(socket);
         return;
       case "throttle":
         return sendJson(res, refuse("throttle"));
@@ -284,8 +281,7 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
       return columns ? { ...columns } : undefined;
     },
     releaseHeld: () => {
-      for (const socket of held) socket.destroy();
-      held.clear();
+      held.release();
     },
   };
 }

@@ -17,13 +17,13 @@
  *   back into; the nearest real transient is the gateway's own "system busy" answer.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import { instantOf, parseDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
 import type { SandboxFault } from "../sandbox/faults.js";
 import { SANDBOX_CREDENTIALS, type SandboxContext, type SandboxHandler } from "../sandbox/handler.js";
 import { GUANYI_PATH } from "./client.js";
 import { ShopTable, type GuanyiShop } from "./sandbox-shops.js";
 import { verifyGuanyi } from "./sign.js";
+import { HeldSockets } from "../http/held-sockets.js";
 
 export type { GuanyiShop } from "./sandbox-shops.js";
 
@@ -68,7 +68,7 @@ export function createGuanyiSandbox(ctx: SandboxContext): GuanyiSandbox {
   const calls = new Map<string, number>();
   const faults = new Map<string, number>();
   const errors = new Map<string, number>();
-  const held = new Set<Socket>();
+  const held = new HeldSockets();
   let all: readonly GuanyiShop[] | undefined;
 
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -136,10 +136,7 @@ export function createGuanyiSandbox(ctx: SandboxContext): GuanyiSandbox {
         return;
       case "timeout":
         // Never answer: the client's own timeout ends the exchange, releaseHeld() ends what is left.
-        if (socket) {
-          held.add(socket);
-          socket.once("close", () => held.delete(socket));
-        }
+        held.hold(socket);
         return;
       case "throttle":
         return sendJson(res, refuse("throttle", method));
@@ -171,8 +168,7 @@ export function createGuanyiSandbox(ctx: SandboxContext): GuanyiSandbox {
     }),
     shops: () => (all ??= Array.from({ length: table.size }, (_, i) => table.shop(i))),
     releaseHeld: () => {
-      for (const socket of held) socket.destroy();
-      held.clear();
+      held.release();
     },
   };
 }

@@ -5,10 +5,10 @@
  * fault holds the request until the client gives up.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import { hashUnit, type ShopRecord } from "./test-records.js";
 import { TestSource, type PagingShape, type RouteAnswer, type TestSourceControl } from "./test-source.js";
 import { requireName, TestTarget, type RowRule, type TestTargetControl } from "./test-target.js";
+import { HeldSockets } from "./held-sockets.js";
 
 export type { ShopRecord } from "./test-records.js";
 export type { RowRule, TestTargetControl } from "./test-target.js";
@@ -109,7 +109,7 @@ export async function startHttpTestServer(options: HttpTestServerOptions = {}): 
   const scripts = new Map<string, Scripted[]>();
   const windows = new Map<string, number[]>();
   const injected: InjectedFault[] = [];
-  const held = new Set<Socket>();
+  const held = new HeldSockets();
 
   /** What, if anything, replaces the real answer of request `count` on `path`. */
   function decide(path: string, count: number): Scripted | undefined {
@@ -173,10 +173,7 @@ export async function startHttpTestServer(options: HttpTestServerOptions = {}): 
         return;
       case "timeout":
         // Never answer; the client's own timeout ends the exchange, close() ends what is left.
-        if (socket) {
-          held.add(socket);
-          socket.once("close", () => held.delete(socket));
-        }
+        held.hold(socket);
         return;
     }
   }
@@ -225,7 +222,7 @@ export async function startHttpTestServer(options: HttpTestServerOptions = {}): 
     faults: () => [...injected],
     close: () =>
       new Promise<void>((resolve, reject) => {
-        for (const socket of held) socket.destroy();
+        held.release();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

@@ -14,11 +14,11 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import type { SandboxFault } from "../sandbox/faults.js";
 import type { SandboxContext, SandboxHandler } from "../sandbox/handler.js";
 import { checkLogin, checkSignatureHeaders, isSigned } from "./sandbox-auth.js";
 import { FormTable, KingdeeRefusal, parseFilter, sandboxForm, type SandboxError, type SaveOptions } from "./sandbox-forms.js";
+import { HeldSockets } from "../http/held-sockets.js";
 
 /** The Kingdee sandbox, with its data and controls exposed for tests and shutdown. */
 export interface KingdeeSandbox extends SandboxHandler {
@@ -62,7 +62,7 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
   const tables = new Map<string, FormTable>();
   const sessions = new Map<string, string>();
   const calls = new Map<string, number>();
-  const held = new Set<Socket>();
+  const held = new HeldSockets();
 
   const table = (formId: string): FormTable | undefined => {
     const form = sandboxForm(formId);
@@ -103,10 +103,7 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
         return;
       case "timeout": {
         const socket = res.socket;
-        if (socket) {
-          held.add(socket);
-          socket.once("close", () => held.delete(socket));
-        }
+        held.hold(socket);
         return;
       }
       case "throttle":
@@ -232,8 +229,7 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
     totalSaves: () => [...tables.values()].reduce((sum, t) => sum + t.totalSaves(), 0),
     expireSessions: () => sessions.clear(),
     releaseHeld: () => {
-      for (const socket of held) socket.destroy();
-      held.clear();
+      held.release();
     },
   };
 }
