@@ -165,4 +165,13 @@ describe("runFlow against loopback HTTP", () => {
     expect(queries[0]).toMatchObject({ $and: [{}, { code: { $in: expect.any(Array) } }] });
     expect(bench.server.target.row(bench.server.source.records()[0]!.code)).toMatchObject({ note: "华东" });
   });
+
+  it("evaluates JSONata fields per record before the transform", async () => {
+    bench = await startBench({ records: 30 });
+    const withJsonata = flowOf(SHOPS.replace("note : string? <- note", 'note : string? <- jsonata "$uppercase(code) & \'/\' & $string(id)"'), "shops.map");
+    const summary = await bench.run(withJsonata, { from: "2024-09-08 00:00:00" });
+    expect(summary).toMatchObject({ status: "ok", written: 30 });
+    const [first] = bench.server.source.records();
+    expect(bench.server.target.row(first!.code)).toMatchObject({ note: `${first!.code.toUpperCase()}/${first!.id}` });
+  });
 });
