@@ -5,7 +5,7 @@ import type { SourceConnector, TargetConnector } from "../connector.js";
 import { CallError } from "../faults.js";
 import { MapError } from "../errors.js";
 import { FieldStats } from "../quality.js";
-import { readPath, resolveLookups, type CollectionStore } from "../lookups.js";
+import { readPath, resolveLookups, type CollectionStore, type LookupAnswers } from "../lookups.js";
 import type { CallStats, DeadLetterInput, RunStatus, StateStore } from "../state/store.js";
 import type { FlowModule, MapContext, ParamContext, Scalar } from "../types.js";
 import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
@@ -145,6 +145,11 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
         }
       })();
 
+      // One map context per window; the page's lookup answers and the record's JSONata values are
+      // swapped in, so mapping allocates nothing per record for it.
+      let answers: LookupAnswers = [];
+      let values: readonly unknown[] = NO_VALUES;
+      const ctx: MapContext = { ...paramCtx, lookup: (i, k) => answers[i]?.get(k), jsonata: (i) => values[i] };
       let batch: OutgoingRow[] = [];
       let letters: DeadLetterInput[] = [];
       // Rows of the batch not yet written: a record read twice before its batch is written (a page
@@ -161,7 +166,7 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
             limitReached = true;
           }
           progress.read += records.length;
-          const answers = await resolveLookups(flow, records, options.collections);
+          answers = await resolveLookups(flow, records, options.collections);
           const outgoing: OutgoingRow[] = [];
           for (const record of records) {
             const sourceId = idOf(record, spec.source.id);
@@ -170,8 +175,7 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
               continue;
             }
             // JSONata is asynchronous; flows without it must not pay an await per record.
-            const values = compiledJsonata.length > 0 ? await Promise.all(compiledJsonata.map((e) => e.evaluate(record))) : NO_VALUES;
-            const ctx: MapContext = { ...paramCtx, lookup: (i, k) => answers[i]?.get(k), jsonata: (i) => values[i] };
+            if (compiledJsonata.length > 0) values = await Promise.all(compiledJsonata.map((e) => e.evaluate(record)));
             let row: unknown;
             try {
               row = flow.map(record, ctx);
