@@ -52,7 +52,8 @@ export class Calls {
       this.meter.record(target.system, target.operation, { ms: performance.now() - started - waitedMs, ok: true, retries, waitedMs });
       return outcome.value;
     } catch (error) {
-      this.meter.record(target.system, target.operation, { ms: performance.now() - started - waitedMs, ok: false, retries, waitedMs });
+      // A call its caller gave up on (the run stopping early) says nothing about the system.
+      if (!signal?.aborted) this.meter.record(target.system, target.operation, { ms: performance.now() - started - waitedMs, ok: false, retries, waitedMs });
       throw error;
     }
   }

@@ -11,13 +11,15 @@ export class BoundedQueue<T> {
 
   constructor(private readonly capacity: number) {}
 
-  async push(item: T): Promise<void> {
+  /** Queues `item`, waiting while the queue is full. False when the queue was closed: stop producing. */
+  async push(item: T): Promise<boolean> {
     while (this.items.length >= this.capacity && !this.closed) {
       await new Promise<void>((resolve) => (this.wakeProducer = resolve));
     }
-    if (this.closed) return;
+    if (this.closed) return false;
     this.items.push(item);
     this.wake("consumer");
+    return true;
   }
 
   /** No more items; the consumer drains what is queued and then ends. */

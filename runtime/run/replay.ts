@@ -1,10 +1,9 @@
 import type { DeadLetter } from "../state/store.js";
-import type { MapContext } from "../types.js";
-import { resolveLookups } from "../lookups.js";
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../datetime.js";
 import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
+import { idOf, RecordMapper } from "./map-record.js";
 import type { RunOptions } from "./run-flow.js";
 
 export interface ReplayResult {
@@ -27,30 +26,29 @@ export async function replayDeadLetters(options: Omit<RunOptions, "source" | "fr
   const targetCall: CallTarget = { system: spec.target.connector, operation: spec.target.operation, credential: options.credentials?.target ?? "", rate: spec.target.rate, retry: spec.target.retry };
   const writer = new BatchWriter(spec, store, options.target, options.calls, targetCall, runId);
   const nowText = formatDateTime(clock.now(), "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
+  // The window a letter was read in is not kept; fields that use it see none, as on a flow without one.
+  const mapper = new RecordMapper(flow, { window: null, env: (n) => options.env[n], now: () => nowText });
   const failed: { id: number; sourceId: string; reason: string }[] = [];
   let written = 0;
   try {
     for (let i = 0; i < letters.length; i += spec.target.batch) {
       const chunk: DeadLetter[] = letters.slice(i, i + spec.target.batch);
-      const answers = await resolveLookups(flow, chunk.map((l) => l.record), options.collections);
+      await mapper.prepare(chunk.map((l) => l.record), options.collections);
       const rows: OutgoingRow[] = [];
       const replayOf = new Map<string, number>();
       for (const letter of chunk) {
-        const ctx: MapContext = { window: null, env: (n) => options.env[n], now: () => nowText, lookup: (k, v) => answers[k]?.get(v), jsonata: () => undefined };
-        let row: unknown;
-        try {
-          row = flow.map(letter.record, ctx);
-        } catch (error) {
-          failed.push({ id: letter.id, sourceId: letter.sourceId, reason: error instanceof Error ? error.message : String(error) });
+        // A record that had no id still has none: it cannot be remembered, so it is not written.
+        if (idOf(letter.record, spec.source.id) === "") {
+          failed.push({ id: letter.id, sourceId: letter.sourceId, reason: `the record has no id at \`${spec.source.id}\`` });
           continue;
         }
-        const failures = flow.check(row);
-        if (failures.length > 0) {
-          failed.push({ id: letter.id, sourceId: letter.sourceId, reason: failures.map((f) => f.message).join("; ") });
+        const mapped = mapper.isAsync ? await mapper.mapAsync(letter.record) : mapper.map(letter.record);
+        if (!mapped.ok) {
+          failed.push({ id: letter.id, sourceId: letter.sourceId, reason: mapped.reason });
           continue;
         }
         replayOf.set(letter.sourceId, letter.id);
-        rows.push({ sourceId: letter.sourceId, record: letter.record, row, hash: contentHash(row), key: keyOf(row, spec.target.idcheck) });
+        rows.push({ sourceId: letter.sourceId, record: letter.record, row: mapped.row, hash: contentHash(mapped.row), key: keyOf(mapped.row, spec.target.idcheck) });
       }
       const outcome = await writer.write(rows, { deadLetters: [], replayOf });
       written += outcome.written;

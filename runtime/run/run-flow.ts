@@ -1,17 +1,16 @@
-import { jsonata } from "../lazy.js";
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../datetime.js";
 import type { Clock } from "../clock.js";
 import type { SourceConnector, TargetConnector } from "../connector.js";
 import { CallError } from "../faults.js";
-import { MapError } from "../errors.js";
 import { FieldStats } from "../quality.js";
-import { readPath, resolveLookups, type CollectionStore, type LookupAnswers } from "../lookups.js";
+import type { CollectionStore } from "../lookups.js";
 import type { CallStats, DeadLetterInput, RunStatus, StateStore } from "../state/store.js";
-import type { FlowModule, MapContext, ParamContext, Scalar } from "../types.js";
+import type { FlowModule, ParamContext, Scalar } from "../types.js";
 import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { Calls, CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
-import { readPages } from "./paging.js";
+import { idOf, noIdKey, RecordMapper } from "./map-record.js";
+import { readPages, type Page } from "./paging.js";
 import { BoundedQueue } from "./queue.js";
 import { cutWindows, windowBounds, type TimeWindow } from "./windows.js";
 
@@ -66,8 +65,6 @@ export interface RunSummary extends Progress {
   readonly recovered: number;
 }
 
-const NO_VALUES: readonly unknown[] = [];
-
 /** Pages read ahead of the writer. Bounded, so memory stays flat however many records flow. */
 const READ_AHEAD_PAGES = 2;
 
@@ -90,7 +87,6 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
   const targetCall: CallTarget = { system: spec.target.connector, operation: spec.target.operation, credential: options.credentials?.target ?? "", rate: spec.target.rate, retry: spec.target.retry };
   const writer = new BatchWriter(spec, store, options.target, options.calls, targetCall, runId);
   const nowText = formatDateTime(started, "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
-  const compiledJsonata = spec.jsonata.map((source) => jsonata(source));
   const fieldStats = new FieldStats(spec.fields);
   let recovered = 0;
 
@@ -110,6 +106,7 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
     const windows: (TimeWindow | null)[] = spec.source.window
       ? (() => {
           const bounds = windowBounds(spec.source.window, { checkpoint, from: options.from, to: options.to, now: started });
+          if (bounds.clamped) warn(`--to ${options.to ?? ""} is later than now; reading up to now, so the checkpoint does not pass it`);
           return cutWindows(spec.source.window, bounds.startMs, bounds.endMs);
         })()
       : [null];
@@ -127,17 +124,20 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
         params[spec.source.window.startParam] = window.start;
         params[spec.source.window.endParam] = window.end;
       }
-      const queue = new BoundedQueue<{ index: number; records: readonly unknown[]; total: number | null }>(READ_AHEAD_PAGES);
+      // Stopping early (--limit, a failed write) stops the reader too, and any call it is waiting on.
+      const stopReading = new AbortController();
+      const readSignal = options.signal ? AbortSignal.any([options.signal, stopReading.signal]) : stopReading.signal;
+      const queue = new BoundedQueue<Page>(READ_AHEAD_PAGES);
       const reader = (async () => {
         try {
           for await (const page of readPages(
             spec.source,
             params,
-            (p) => options.calls.run(sourceCall, () => options.source.read({ operation: spec.source.operation, params: p, recordsPath: spec.source.records, totalPath: spec.source.total, cursorPath: spec.source.page?.mode === "cursor" ? String(spec.source.page.from) : null, timeoutMs: spec.source.timeoutMs, signal: options.signal }), options.signal),
+            (p) => options.calls.run(sourceCall, () => options.source.read({ operation: spec.source.operation, params: p, recordsPath: spec.source.records, totalPath: spec.source.total, cursorPath: spec.source.page?.mode === "cursor" ? String(spec.source.page.from) : null, timeoutMs: spec.source.timeoutMs, signal: readSignal }), readSignal),
             (r) => idOf(r, spec.source.id),
             warn,
           )) {
-            await queue.push(page);
+            if (!(await queue.push(page))) return;
           }
           queue.close();
         } catch (error) {
@@ -145,17 +145,25 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
         }
       })();
 
-      // One map context per window; the page's lookup answers and the record's JSONata values are
-      // swapped in, so mapping allocates nothing per record for it.
-      let answers: LookupAnswers = [];
-      let values: readonly unknown[] = NO_VALUES;
-      const ctx: MapContext = { ...paramCtx, lookup: (i, k) => answers[i]?.get(k), jsonata: (i) => values[i] };
+      const mapper = new RecordMapper(flow, paramCtx);
       let batch: OutgoingRow[] = [];
-      let letters: DeadLetterInput[] = [];
-      // Rows of the batch not yet written: a record read twice before its batch is written (a page
-      // shifted under us) is written once. Written rows are found in the write record instead, so
-      // memory stays bounded by the batch size, not the window.
-      const inBatch = new Map<string, string>();
+      // The unsent batch's rows by source id, with their place in it: a record read twice before its
+      // batch is written (a page shifted under us) is written once, in its latest version.
+      const inBatch = new Map<string, number>();
+      // Rows sent since the page's write-record entries were read, which therefore lack them.
+      const sentSincePageStart = new Map<string, string>();
+      // Map and check failures since the last batch, by source id. A later version of the record
+      // replaces its letter, or drops it when that version maps and is written.
+      let letters = new Map<string, DeadLetterInput>();
+      const send = async (checkpoint?: string) => {
+        const outcome = await writer.write(batch, { deadLetters: [...letters.values()], checkpoint });
+        progress.written += outcome.written;
+        progress.deadLettered += outcome.deadLettered;
+        for (const r of batch) sentSincePageStart.set(r.sourceId, r.hash);
+        batch = [];
+        letters = new Map();
+        inBatch.clear();
+      };
       try {
         for await (const page of queue.drain()) {
           progress.page = page.index + 1;
@@ -166,38 +174,44 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
             limitReached = true;
           }
           progress.read += records.length;
-          answers = await resolveLookups(flow, records, options.collections);
-          const outgoing: OutgoingRow[] = [];
+          await mapper.prepare(records, options.collections);
+          // Mapped first, in source order; then compared with the write record in one query.
+          const steps: (OutgoingRow | { readonly letter: DeadLetterInput })[] = [];
+          const ids: string[] = [];
           for (const record of records) {
             const sourceId = idOf(record, spec.source.id);
             if (sourceId === "") {
-              letters.push({ sourceId, stage: "map", reason: `the record has no id at \`${spec.source.id}\``, record, row: null });
+              const key = noIdKey(record);
+              steps.push({ letter: { sourceId: key, stage: "map", reason: `the record has no id at \`${spec.source.id}\``, record, row: null } });
               continue;
             }
             // JSONata is asynchronous; flows without it must not pay an await per record.
-            if (compiledJsonata.length > 0) values = await Promise.all(compiledJsonata.map((e) => e.evaluate(record)));
-            let row: unknown;
-            try {
-              row = flow.map(record, ctx);
-            } catch (error) {
-              letters.push({ sourceId, stage: "map", reason: error instanceof MapError ? error.message : String(error instanceof Error ? error.message : error), record, row: null });
+            const mapped = mapper.isAsync ? await mapper.mapAsync(record) : mapper.map(record);
+            if (mapped.row !== null) fieldStats.observe(mapped.row);
+            if (!mapped.ok) {
+              steps.push({ letter: { sourceId, stage: mapped.stage, reason: mapped.reason, record, row: mapped.row } });
               continue;
             }
-            fieldStats.observe(row);
-            const failures = flow.check(row);
-            if (failures.length > 0) {
-              letters.push({ sourceId, stage: "check", reason: failures.map((f) => f.message).join("; "), record, row });
-              continue;
-            }
-            const hash = contentHash(row);
-            outgoing.push({ sourceId, record, row, hash, key: keyOf(row, spec.target.idcheck) });
+            ids.push(sourceId);
+            steps.push({ sourceId, record, row: mapped.row, hash: contentHash(mapped.row), key: keyOf(mapped.row, spec.target.idcheck) });
           }
-          const known = await store.written(spec.name, outgoing.map((r) => r.sourceId));
-          for (const r of outgoing) {
-            if (inBatch.get(r.sourceId) === r.hash) continue;
-            const before = known.get(r.sourceId);
-            if (before && before.hash === r.hash) {
+          const known = await store.written(spec.name, ids);
+          sentSincePageStart.clear();
+          for (const step of steps) {
+            if ("letter" in step) {
+              letters.set(step.letter.sourceId, step.letter);
+              continue;
+            }
+            const queued = inBatch.get(step.sourceId);
+            if (queued !== undefined) {
+              batch[queued] = step;
+              letters.delete(step.sourceId);
+              continue;
+            }
+            const before = known.get(step.sourceId);
+            if ((sentSincePageStart.get(step.sourceId) ?? before?.hash) === step.hash) {
               progress.unchanged++;
+              letters.delete(step.sourceId);
               continue;
             }
             if (dryRun) {
@@ -205,37 +219,24 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
               else progress.new++;
               continue;
             }
-            batch.push(r);
-            inBatch.set(r.sourceId, r.hash);
-            if (batch.length >= spec.target.batch) {
-              const outcome = await writer.write(batch, { deadLetters: letters });
-              progress.written += outcome.written;
-              progress.deadLettered += outcome.deadLettered;
-              batch = [];
-              letters = [];
-              inBatch.clear();
-            }
+            inBatch.set(step.sourceId, batch.length);
+            batch.push(step);
+            letters.delete(step.sourceId);
+            if (batch.length >= spec.target.batch) await send();
           }
           emit();
           await store.progress(runId, { read: progress.read, written: progress.written, unchanged: progress.unchanged, deadLettered: progress.deadLettered });
-          if (limitReached) {
-            queue.cancel();
-            break;
-          }
+          if (limitReached) break;
         }
       } finally {
         queue.cancel();
+        stopReading.abort();
         await reader;
       }
       // The window's last rows, its dead letters and its checkpoint: one transaction.
       const checkpoint = !limitReached && window ? String(window.endMs) : undefined;
-      if (dryRun) {
-        progress.deadLettered += letters.length;
-      } else if (batch.length > 0 || letters.length > 0 || checkpoint !== undefined) {
-        const outcome = await writer.write(batch, { deadLetters: letters, checkpoint });
-        progress.written += outcome.written;
-        progress.deadLettered += outcome.deadLettered;
-      }
+      if (dryRun) progress.deadLettered += letters.size;
+      else if (batch.length > 0 || letters.size > 0 || checkpoint !== undefined) await send(checkpoint);
       emit();
       if (limitReached) {
         log(`stopped after ${progress.read} records (--limit); the window is not checkpointed`);
@@ -265,11 +266,6 @@ async function recoverPending(options: RunOptions, writer: BatchWriter, runId: n
   const left = pending.length - confirmed.size;
   log(`found ${pending.length} unconfirmed writes from an interrupted run: ${confirmed.size} confirmed by the target${left ? `, ${left} will be written again` : ""}`);
   return confirmed.size;
-}
-
-function idOf(record: unknown, path: string): string {
-  const value = readPath(record, path);
-  return value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
 /** One line naming the flow, the call and the cause. */

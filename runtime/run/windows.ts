@@ -31,10 +31,14 @@ export function parseInstant(text: string): number {
 
 /**
  * Where a run starts and ends: from the command's --from, else the checkpoint, else the flow's
- * `from`, else one day back; to the command's --to, else now.
+ * `from`, else one day back; to the command's --to, else now. A --to later than now reads up to now
+ * (`clamped`): the window's end becomes the checkpoint, and a checkpoint in the future would skip
+ * whatever changes between now and then.
  */
-export function windowBounds(spec: WindowSpec, options: { checkpoint: string | null; from?: string; to?: string; now: number }): { startMs: number; endMs: number } {
-  const endMs = options.to !== undefined ? parseInstant(options.to) : options.now;
+export function windowBounds(spec: WindowSpec, options: { checkpoint: string | null; from?: string; to?: string; now: number }): { startMs: number; endMs: number; clamped: boolean } {
+  const requestedEnd = options.to !== undefined ? parseInstant(options.to) : options.now;
+  const clamped = requestedEnd > options.now;
+  const endMs = clamped ? options.now : requestedEnd;
   let startMs: number;
   if (options.from !== undefined) startMs = parseInstant(options.from);
   else if (options.checkpoint !== null) startMs = Number(options.checkpoint);
@@ -42,7 +46,7 @@ export function windowBounds(spec: WindowSpec, options: { checkpoint: string | n
   else startMs = endMs - FIRST_RUN_LOOKBACK_MS;
   if (!Number.isFinite(startMs)) throw new WindowError(`the stored checkpoint ${JSON.stringify(options.checkpoint)} is not a time`);
   if (startMs > endMs) throw new WindowError(`the window starts after it ends (${new Date(startMs).toISOString()} > ${new Date(endMs).toISOString()})`);
-  return { startMs, endMs };
+  return { startMs, endMs, clamped };
 }
 
 /** Cuts [startMs, endMs) into steps no longer than `stepMs`, formatted for the API. */

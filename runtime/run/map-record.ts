@@ -1,0 +1,92 @@
+import { jsonata } from "../lazy.js";
+import { readPath, resolveLookups, type CollectionStore, type LookupAnswers } from "../lookups.js";
+import { contentHash } from "./hash.js";
+import type { FlowModule, MapContext, ParamContext } from "../types.js";
+
+/** A record mapped and checked, or why it could not be: the reason a dead letter keeps. */
+export type Mapped =
+  | { readonly ok: true; readonly row: unknown }
+  | { readonly ok: false; readonly stage: "map" | "check"; readonly reason: string; readonly row: unknown };
+
+const NO_VALUES: readonly unknown[] = [];
+
+/**
+ * Maps and checks records the way `ferry run` and `ferry replay` both must: lookups answered once per
+ * page, JSONata fields evaluated per record, every failure of a single record (a pipe that cannot
+ * convert, a JSONata error, a failed `check`) turned into a reason rather than thrown.
+ *
+ * One map context serves all records; the page's lookup answers and the record's JSONata values
+ * are swapped in, so mapping allocates nothing per record for it.
+ */
+export class RecordMapper {
+  readonly #flow: Pick<FlowModule, "spec" | "map" | "check" | "lookupKeys">;
+  readonly #expressions: readonly ReturnType<typeof jsonata>[];
+  #answers: LookupAnswers = [];
+  #values: readonly unknown[] = NO_VALUES;
+  readonly #ctx: MapContext;
+
+  constructor(flow: Pick<FlowModule, "spec" | "map" | "check" | "lookupKeys">, params: ParamContext) {
+    this.#flow = flow;
+    this.#expressions = flow.spec.jsonata.map((source) => jsonata(source));
+    this.#ctx = { ...params, lookup: (i, k) => this.#answers[i]?.get(k), jsonata: (i) => this.#values[i] };
+  }
+
+  /** Whether mapping needs {@link mapAsync}: JSONata is asynchronous, the generated code is not. */
+  get isAsync(): boolean {
+    return this.#expressions.length > 0;
+  }
+
+  /** Answers the lookups of the records about to be mapped, with one query per lookup. */
+  async prepare(records: readonly unknown[], collections: CollectionStore): Promise<void> {
+    this.#answers = await resolveLookups(this.#flow, records, collections);
+  }
+
+  /** Maps a record of a flow without JSONata fields; flows with them use {@link mapAsync}. */
+  map(record: unknown): Mapped {
+    let row: unknown;
+    try {
+      row = this.#flow.map(record, this.#ctx);
+    } catch (error) {
+      return { ok: false, stage: "map", reason: reasonOf(error), row: null };
+    }
+    const failures = this.#flow.check(row);
+    if (failures.length > 0) return { ok: false, stage: "check", reason: failures.map((f) => f.message).join("; "), row };
+    return { ok: true, row };
+  }
+
+  async mapAsync(record: unknown): Promise<Mapped> {
+    try {
+      this.#values = await Promise.all(this.#expressions.map((e) => e.evaluate(record)));
+    } catch (error) {
+      return { ok: false, stage: "map", reason: reasonOf(error), row: null };
+    }
+    return this.map(record);
+  }
+}
+
+/**
+ * Why one record failed, in one line. JSONata throws plain objects with a code and a message, not
+ * Errors, so `String(error)` would say "[object Object]".
+ */
+export function reasonOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "object" && error !== null) {
+    const { message, code } = error as { message?: unknown; code?: unknown };
+    if (typeof message === "string") return typeof code === "string" ? `JSONata ${code}: ${message}` : message;
+  }
+  return String(error);
+}
+
+/** A record's id at `path`, as text; "" when it has none. */
+export function idOf(record: unknown, path: string): string {
+  const value = readPath(record, path);
+  return value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The key a dead letter of a record without an id is kept under: one per distinct record, so two
+ * such records never replace each other's letter (the store keeps one open letter per key).
+ */
+export function noIdKey(record: unknown): string {
+  return `(no id) ${contentHash(record).slice(0, 12)}`;
+}

@@ -1,0 +1,227 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { CallMeter } from "../../../runtime/call-meter.js";
+import type { ReadRequest, ReadResponse, RowResult, SourceConnector, TargetConnector, WriteRequest } from "../../../runtime/connector.js";
+import { FakeClock } from "../../../runtime/fake-clock.js";
+import { CallError } from "../../../runtime/faults.js";
+import { MemoryCollectionStore } from "../../../runtime/lookups.js";
+import { RateLimits } from "../../../runtime/rate-limit.js";
+import { Calls } from "../../../runtime/run/calls.js";
+import { replayDeadLetters } from "../../../runtime/run/replay.js";
+import { runFlow, type RunOptions } from "../../../runtime/run/run-flow.js";
+import { SqliteStateStore } from "../../../runtime/state/sqlite.js";
+import type { FlowModule } from "../../../runtime/types.js";
+import { flowOf, seeded } from "../../support/runtime.js";
+
+/** A flow over in-memory systems: pages of `size`, batches of `batch`, extra fields and rules as given. */
+function flow(options: { size?: number; batch?: number; window?: boolean; fields?: string; rules?: string } = {}): FlowModule {
+  return flowOf(`mapping f "F"
+source http "/src" {
+${options.window ? "  window start .. end\n" : ""}  page    number page from 1 size size ${options.size ?? 3}
+  records items
+  id      id
+  retry   2 backoff 1ms..2ms
+}
+target http "/dst" {
+  batch   ${options.batch ?? 2}
+  idcheck code
+  retry   2 backoff 1ms..2ms
+}
+fields {
+  code : string <- id | string
+  name : string <- name
+${options.fields ?? ""}}
+${options.rules ?? ""}`);
+}
+
+/** A source serving fixed pages (page N is `pages[N-1]`, then empty), or `endless` new records forever. */
+class PagedSource implements SourceConnector {
+  calls = 0;
+  constructor(private readonly pages: readonly (readonly unknown[])[] | "endless") {}
+  async read(request: ReadRequest): Promise<ReadResponse> {
+    this.calls++;
+    // Yield to the event loop, as a real call does: a run that never stops reading then fails on
+    // the test's timeout instead of spinning on resolved promises.
+    await new Promise((resolve) => setImmediate(resolve));
+    const page = Number(request.params.page);
+    if (this.pages === "endless") return { records: [0, 1, 2].map((i) => ({ id: page * 3 + i, name: "n" })), total: null, cursor: null };
+    return { records: this.pages[page - 1] ?? [], total: null, cursor: null };
+  }
+}
+
+/** A target that holds rows by code, records every write, and can refuse rows or whole batches. */
+class Target implements TargetConnector {
+  readonly held = new Map<string, unknown>();
+  readonly writes: string[] = [];
+  refuseRow: (row: { code: string }) => string | null = () => null;
+  refuseBatch: string | null = null;
+  async write(request: WriteRequest): Promise<readonly RowResult[]> {
+    if (this.refuseBatch) throw new CallError("http /dst", "rejected", this.refuseBatch);
+    return request.rows.map(({ row }) => {
+      const r = row as { code: string };
+      const refusal = this.refuseRow(r);
+      if (refusal) return { ok: false, reason: refusal };
+      this.writes.push(r.code);
+      this.held.set(r.code, row);
+      return { ok: true, targetId: r.code };
+    });
+  }
+}
+
+let dir: string | undefined;
+let store: SqliteStateStore | undefined;
+afterEach(async () => {
+  await store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  store = undefined;
+  dir = undefined;
+});
+
+function setup() {
+  dir = mkdtempSync(join(tmpdir(), "ferry-edge-"));
+  const s = (store = SqliteStateStore.open(join(dir, "state.db")));
+  const clock = new FakeClock({ start: Date.UTC(2024, 8, 8), auto: true });
+  const calls = () => new Calls(clock, new RateLimits(clock), new CallMeter(), seeded(3));
+  const logs: string[] = [];
+  return {
+    store: s,
+    clock,
+    logs,
+    run: (f: FlowModule, source: SourceConnector, target: TargetConnector, options: Partial<RunOptions> = {}) =>
+      runFlow({ flow: f, store: s, source, target, calls: calls(), collections: new MemoryCollectionStore(), clock, env: {}, onLog: (l) => logs.push(l), ...options }),
+    replay: (f: FlowModule, target: TargetConnector) => replayDeadLetters({ flow: f, store: s, target, calls: calls(), collections: new MemoryCollectionStore(), clock, env: {} }),
+    openLetters: async () => (await s.deadLetters("f", { unresolvedOnly: true })).map((l) => ({ sourceId: l.sourceId, stage: l.stage, record: l.record })),
+  };
+}
+
+describe("a record read more than once in a run", () => {
+  it("is written once when a batch is sent between its two readings", async () => {
+    const t = setup();
+    const target = new Target();
+    const summary = await t.run(flow({ batch: 2 }), new PagedSource([[{ id: 1, name: "a" }, { id: 2, name: "b" }, { id: 1, name: "a" }]]), target);
+    expect(summary.status).toBe("ok");
+    expect(target.writes).toEqual(["1", "2"]);
+  });
+
+  it("is written once across pages, in its latest version", async () => {
+    const t = setup();
+    const target = new Target();
+    const pages = [
+      [{ id: 1, name: "a" }, { id: 2, name: "b" }, { id: 3, name: "c" }],
+      [{ id: 4, name: "d" }, { id: 1, name: "a" }, { id: 5, name: "e" }],
+      [{ id: 5, name: "e2" }],
+    ];
+    await t.run(flow({ batch: 4 }), new PagedSource(pages), target);
+    expect(target.writes.filter((c) => c === "1")).toHaveLength(1);
+    expect(target.writes.filter((c) => c === "5")).toHaveLength(1);
+    expect(target.held.get("5")).toEqual({ code: "5", name: "e2" });
+  });
+
+  it("keeps no dead letter for a version that a later, valid version replaced", async () => {
+    const t = setup();
+    const target = new Target();
+    const f = flow({ batch: 10, rules: 'check {\n  name != "" "name is required"\n}\n' });
+    const summary = await t.run(f, new PagedSource([[{ id: 1, name: "" }, { id: 2, name: "b" }, { id: 3, name: "c" }], [{ id: 1, name: "NEW" }]]), target);
+    expect(summary).toMatchObject({ status: "ok", written: 3, deadLettered: 0 });
+    expect(target.held.get("1")).toEqual({ code: "1", name: "NEW" });
+    expect(await t.openLetters()).toEqual([]);
+  });
+
+  it("keeps the dead letter when the invalid version is the later one", async () => {
+    const t = setup();
+    const target = new Target();
+    const f = flow({ batch: 10, rules: 'check {\n  name != "" "name is required"\n}\n' });
+    await t.run(f, new PagedSource([[{ id: 1, name: "OLD" }, { id: 2, name: "b" }, { id: 1, name: "" }]]), target);
+    expect(await t.openLetters()).toEqual([{ sourceId: "1", stage: "check", record: { id: 1, name: "" } }]);
+  });
+});
+
+// A regression here would read forever: these tests fail on a short timeout instead of hanging.
+describe("stopping early stops the reader", { timeout: 10_000 }, () => {
+  it("--limit reads no further than the pages it needs", async () => {
+    const t = setup();
+    const source = new PagedSource(Array.from({ length: 50 }, (_, p) => [0, 1, 2].map((i) => ({ id: p * 3 + i, name: "n" }))));
+    const summary = await t.run(flow({ batch: 10 }), source, new Target(), { limit: 2 });
+    expect(summary).toMatchObject({ status: "ok", read: 2, written: 2 });
+    // The page used, plus at most the pages read ahead meanwhile.
+    expect(source.calls).toBeLessThanOrEqual(3);
+  });
+
+  it("--limit ends a run over a source that never ends", async () => {
+    const t = setup();
+    const source = new PagedSource("endless");
+    const summary = await t.run(flow({ batch: 10 }), source, new Target(), { limit: 5 });
+    expect(summary).toMatchObject({ status: "ok", read: 5, written: 5 });
+    expect(source.calls).toBeLessThanOrEqual(4);
+  });
+
+  it("a write refused as a whole fails the run over a source that never ends", async () => {
+    const t = setup();
+    const source = new PagedSource("endless");
+    const target = new Target();
+    target.refuseBatch = "400 unknown field";
+    const summary = await t.run(flow({ batch: 2 }), source, target);
+    expect(summary.status).toBe("failed");
+    expect(summary.error).toContain("400 unknown field");
+    expect(source.calls).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("records that cannot be written", () => {
+  it("keeps one dead letter per record without an id", async () => {
+    const t = setup();
+    const pages = [[{ name: "x1" }, { id: 1, name: "a" }, { name: "x2" }], [{ id: 2, name: "b" }, { name: "x3" }]];
+    const summary = await t.run(flow({ batch: 1 }), new PagedSource(pages), new Target());
+    expect(summary).toMatchObject({ status: "dead-letters", written: 2, deadLettered: 3 });
+    const letters = await t.openLetters();
+    expect(letters.map((l) => l.record)).toEqual([{ name: "x1" }, { name: "x2" }, { name: "x3" }]);
+    expect(new Set(letters.map((l) => l.sourceId)).size).toBe(3);
+    expect(letters.every((l) => l.sourceId.startsWith("(no id) ") && l.stage === "map")).toBe(true);
+  });
+
+  it("does not write a record without an id on replay either", async () => {
+    const t = setup();
+    const target = new Target();
+    await t.run(flow(), new PagedSource([[{ name: "x1" }]]), target);
+    const replayed = await t.replay(flow(), target);
+    expect(replayed).toMatchObject({ attempted: 1, written: 0 });
+    expect(replayed.failed[0]?.reason).toBe("the record has no id at `id`");
+    expect(target.writes).toEqual([]);
+  });
+
+  it("dead-letters a record whose JSONata field fails, with JSONata's message, and writes the rest", async () => {
+    const t = setup();
+    const target = new Target();
+    const f = flow({ batch: 10, fields: '  qty : number <- jsonata "$number(qty)"\n' });
+    const summary = await t.run(f, new PagedSource([[{ id: 1, name: "a", qty: "1" }, { id: 2, name: "b", qty: "abc" }, { id: 3, name: "c", qty: "3" }]]), target);
+    expect(summary).toMatchObject({ status: "dead-letters", written: 2, deadLettered: 1 });
+    expect(target.writes).toEqual(["1", "3"]);
+    const [letter] = await t.store.deadLetters("f", { unresolvedOnly: true });
+    expect(letter).toMatchObject({ sourceId: "2", stage: "map" });
+    expect(letter?.reason).toMatch(/^JSONata D3030: .*"abc"/);
+  });
+
+  it("evaluates JSONata fields when replaying", async () => {
+    const t = setup();
+    const target = new Target();
+    target.refuseRow = (row) => (row.code === "2" ? "temporarily refused" : null);
+    const f = flow({ batch: 10, fields: '  upper : string <- jsonata "$uppercase(name)"\n' });
+    await t.run(f, new PagedSource([[{ id: 1, name: "a" }, { id: 2, name: "b" }]]), target);
+    target.refuseRow = () => null;
+    expect(await t.replay(f, target)).toMatchObject({ written: 1, failed: [] });
+    expect(target.held.get("2")).toEqual({ code: "2", name: "b", upper: "B" });
+  });
+});
+
+describe("windows", () => {
+  it("reads up to now when --to is later, so the checkpoint never passes now", async () => {
+    const t = setup();
+    const now = t.clock.now();
+    const summary = await t.run(flow({ window: true }), new PagedSource([[{ id: 1, name: "a" }]]), new Target(), { from: "2024-09-07 00:00:00", to: "2024-09-10 00:00:00" });
+    expect(summary.status).toBe("ok");
+    expect(summary.warnings).toEqual(["--to 2024-09-10 00:00:00 is later than now; reading up to now, so the checkpoint does not pass it"]);
+    expect(Number(await t.store.checkpoint("f"))).toBe(now);
+  });
+});
