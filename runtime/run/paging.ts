@@ -1,5 +1,6 @@
 import type { ReadResponse } from "../connector.js";
 import type { Scalar, SourceSpec } from "../types.js";
+import { contentHash, stableJson } from "./hash.js";
 
 export interface Page {
   /** 0-based position of the page within its window. */
@@ -34,7 +35,8 @@ export async function* readPages(
   const size = page?.size ?? null;
   let position: number | string | null = page ? (page.mode === "cursor" ? null : Number(page.from)) : null;
   const seenCursors = new Set<string>();
-  let previous: string | undefined;
+  // Each page's records by id, in any order: a source that ignores paging may shuffle what it repeats.
+  const seenPages = new Map<string, number>();
   let read = 0;
   let total: number | null = null;
   for (let index = 0; ; index++) {
@@ -48,11 +50,13 @@ export async function* readPages(
     const records = response.records;
     if (records.length === 0) break;
 
-    const fingerprint = `${records.length}:${records.map(idOf).join("\u0000")}`;
-    if (fingerprint === previous) {
-      throw new PagingError(`page ${index + 1} repeats the page before it (${records.length} records with the same ids): the source ignores ${page ? `\`${page.param}\`` : "paging"}; stopping instead of looping`);
+    const fingerprint = pageFingerprint(records, idOf);
+    const earlier = seenPages.get(fingerprint);
+    if (earlier !== undefined) {
+      const which = earlier === index - 1 ? "the page before it" : `page ${earlier + 1}`;
+      throw new PagingError(`page ${index + 1} repeats ${which} (${records.length} records with the same ids): the source ignores ${page ? `\`${page.param}\`` : "paging"}; stopping instead of looping`);
     }
-    previous = fingerprint;
+    seenPages.set(fingerprint, index);
     if (total !== null && size !== null && index > Math.ceil(total / size) + PAGES_PAST_TOTAL) {
       throw new PagingError(`page ${index + 1} is past the ${total} records the source reported; stopping instead of looping`);
     }
@@ -75,4 +79,17 @@ export async function* readPages(
   if (total !== null && read !== total) {
     warn(`read ${read} records where the source reported a total of ${total}`);
   }
+}
+
+/**
+ * What identifies a page whatever the order of its records: the hash of its sorted ids. Records
+ * without an id count by their content, so pages of different id-less records are told apart.
+ */
+function pageFingerprint(records: readonly unknown[], idOf: (record: unknown) => string): string {
+  const keys = records.map((r) => {
+    const id = idOf(r);
+    return id === "" ? `\u0001${stableJson(r)}` : id;
+  });
+  keys.sort();
+  return contentHash(keys);
 }

@@ -264,7 +264,12 @@ async function recoverPending(options: RunOptions, writer: BatchWriter, runId: n
     });
   }
   const left = pending.length - confirmed.size;
-  log(`found ${pending.length} unconfirmed writes from an interrupted run: ${confirmed.size} confirmed by the target${left ? `, ${left} will be written again` : ""}`);
+  // The others stay pending: their records are written when read again (the interrupted window was
+  // not checkpointed, so a scheduled run reads it again; a backfill needs its --from/--to again).
+  log(
+    `found ${pending.length} unconfirmed writes from an interrupted run: ${confirmed.size} confirmed by the target` +
+      (left ? `, ${left} will be written when their records are read again (an interrupted --from/--to backfill needs the same range again)` : ""),
+  );
   return confirmed.size;
 }
 

@@ -215,6 +215,38 @@ describe("records that cannot be written", () => {
   });
 });
 
+describe("paging guards", () => {
+  /** A source that ignores the page parameter and serves `pageFor(call)` on each call, forever. */
+  const ignoring = (pageFor: (call: number) => readonly unknown[]): SourceConnector & { calls: number } => ({
+    calls: 0,
+    async read() {
+      return { records: pageFor(this.calls++), total: null, cursor: null };
+    },
+  });
+  const records = (ids: readonly number[]) => ids.map((id) => ({ id, name: `n${id}` }));
+
+  it("stops a source that repeats its page in a different order", async () => {
+    const t = setup();
+    const summary = await t.run(flow(), ignoring((call) => records(call % 2 ? [3, 1, 2] : [1, 2, 3])), new Target());
+    expect(summary.status).toBe("failed");
+    expect(summary.error).toMatch(/page 2 repeats the page before it \(3 records with the same ids\): the source ignores `page`/);
+  });
+
+  it("stops a source that cycles through pages", async () => {
+    const t = setup();
+    const summary = await t.run(flow(), ignoring((call) => records(call % 2 ? [4, 5, 6] : [1, 2, 3])), new Target());
+    expect(summary.status).toBe("failed");
+    expect(summary.error).toMatch(/page 3 repeats page 1 /);
+  });
+
+  it("reads on through pages of different records that have no id", async () => {
+    const t = setup();
+    const pages = [[{ name: "a" }, { name: "b" }, { name: "c" }], [{ name: "d" }, { name: "e" }, { name: "f" }], [{ id: 1, name: "g" }]];
+    const summary = await t.run(flow(), new PagedSource(pages), new Target());
+    expect(summary).toMatchObject({ status: "dead-letters", read: 7, written: 1, deadLettered: 6 });
+  });
+});
+
 describe("windows", () => {
   it("reads up to now when --to is later, so the checkpoint never passes now", async () => {
     const t = setup();
