@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { loadFlow } from "../../compiler/load-flow.js";
 import { stateDir } from "../../runtime/state/open.js";
-import { runFlow } from "../../runtime/run/run-flow.js";
+import { FlowBusyError } from "../../runtime/run/flow-lock.js";
+import { runFlow, type RunSummary } from "../../runtime/run/run-flow.js";
 import { parseInstant } from "../../runtime/run/windows.js";
 import { loadEnv } from "../env.js";
 import type { Io } from "../io.js";
@@ -31,17 +32,26 @@ export async function runCommand(io: Io, flowPath: string, options: RunCommandOp
   const wiring = wire(loaded.module, env, io.cwd);
   const view = new ProgressView(io, loaded.module.spec.name);
   try {
-    const summary = await runFlow({
-      flow: loaded.module,
-      ...wiring,
-      env,
-      from: options.from,
-      to: options.to,
-      limit: options.limit,
-      dryRun: options.dryRun,
-      onProgress: (p) => view.update(p),
-      onLog: (line) => view.log(`${loaded.module!.spec.name}: ${line}`),
-    });
+    let summary: RunSummary;
+    try {
+      summary = await runFlow({
+        flow: loaded.module,
+        ...wiring,
+        env,
+        from: options.from,
+        to: options.to,
+        limit: options.limit,
+        dryRun: options.dryRun,
+        onProgress: (p) => view.update(p),
+        onLog: (line) => view.log(`${loaded.module!.spec.name}: ${line}`),
+      });
+    } catch (error) {
+      // Another process is writing this flow: this run did not start, and says why.
+      if (!(error instanceof FlowBusyError)) throw error;
+      view.clear();
+      io.stderr.write(`ferry: ${error.message}\n`);
+      return RUN_EXIT.failed;
+    }
     view.clear();
     if (options.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
     io.stderr.write(renderSummary(io, summary));

@@ -3,6 +3,7 @@ import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../datetime.js";
 import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
+import { lockFlow } from "./flow-lock.js";
 import { idOf, RecordMapper } from "./map-record.js";
 import type { RunOptions } from "./run-flow.js";
 
@@ -14,11 +15,23 @@ export interface ReplayResult {
   readonly failed: readonly { readonly id: number; readonly sourceId: string; readonly reason: string }[];
 }
 
+export type ReplayOptions = Omit<RunOptions, "source" | "from" | "to" | "limit" | "dryRun"> & { readonly sourceId?: string };
+
 /**
  * Runs unresolved dead letters again: the stored source record is mapped and checked anew (so a
- * fixed mapping or fixed lookup data takes effect) and written; written letters are resolved.
+ * fixed mapping or fixed lookup data takes effect) and written; written letters are resolved. Holds
+ * the flow's lock, like a run.
  */
-export async function replayDeadLetters(options: Omit<RunOptions, "source" | "from" | "to" | "limit" | "dryRun"> & { readonly sourceId?: string }): Promise<ReplayResult> {
+export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayResult> {
+  const lock = await lockFlow(options.store, options.flow.spec.name, options.clock.now());
+  try {
+    return await replayHoldingLock(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function replayHoldingLock(options: ReplayOptions): Promise<ReplayResult> {
   const { flow, store, clock } = options;
   const spec = flow.spec;
   const letters = await store.deadLetters(spec.name, { unresolvedOnly: true, sourceId: options.sourceId });

@@ -9,6 +9,7 @@ import type { FlowModule, ParamContext, Scalar } from "../types.js";
 import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { Calls, CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
+import { lockFlow, type HeldLock } from "./flow-lock.js";
 import { idOf, noIdKey, RecordMapper } from "./map-record.js";
 import { readPages, type Page } from "./paging.js";
 import { BoundedQueue } from "./queue.js";
@@ -70,6 +71,20 @@ const READ_AHEAD_PAGES = 2;
 
 /** Runs a flow: read pages, resolve lookups, map, check, write batches, remember. */
 export async function runFlow(options: RunOptions): Promise<RunSummary> {
+  // A dry run writes nothing, so it runs beside a writing run; a writing run holds the flow's lock.
+  if (options.dryRun === true) return runHoldingLock(options, null);
+  const lock = await lockFlow(options.store, options.flow.spec.name, options.clock.now());
+  try {
+    return await runHoldingLock(options, lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** How often a run refreshes its lock's heartbeat (at most once per page). */
+const LOCK_BEAT_MS = 60_000;
+
+async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promise<RunSummary> {
   const { flow, store, clock } = options;
   const spec = flow.spec;
   const started = clock.now();
@@ -89,6 +104,7 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
   const nowText = formatDateTime(started, "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
   const fieldStats = new FieldStats(spec.fields);
   let recovered = 0;
+  let lastBeat = started;
 
   const finish = async (status: RunStatus, error: string | null): Promise<RunSummary> => {
     const calls = options.calls.meter.stats();
@@ -226,6 +242,10 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
           }
           emit();
           await store.progress(runId, { read: progress.read, written: progress.written, unchanged: progress.unchanged, deadLettered: progress.deadLettered });
+          if (lock && clock.now() - lastBeat >= LOCK_BEAT_MS) {
+            lastBeat = clock.now();
+            await lock.beat(lastBeat);
+          }
           if (limitReached) break;
         }
       } finally {

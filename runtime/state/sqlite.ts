@@ -12,6 +12,7 @@ import type {
   FieldHistoryEntry,
   FieldStat,
   FlowCallStats,
+  FlowLock,
   Incident,
   IncidentInput,
   NotificationEvent,
@@ -179,6 +180,17 @@ const MIGRATIONS: readonly ((db: Db) => void)[] = [
       );
       CREATE INDEX notifications_incident ON notifications (incident_id, id);
     `),
+  (db) =>
+    db.exec(`
+      CREATE TABLE flow_locks (
+        flow TEXT PRIMARY KEY,
+        token TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        beat INTEGER NOT NULL
+      );
+    `),
 ];
 
 /** The schema version this code writes. */
@@ -330,6 +342,12 @@ function distinctFlows(table: string): string {
 
 function prepareAll(db: Db) {
   return {
+    flowLock: db.prepare<[string], FlowLock>("SELECT token, pid, host, since, beat FROM flow_locks WHERE flow = ?"),
+    takeFlowLock: db.prepare<[string, string, number, string, number, number]>(
+      "INSERT OR REPLACE INTO flow_locks (flow, token, pid, host, since, beat) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    beatFlowLock: db.prepare<[number, string, string]>("UPDATE flow_locks SET beat = ? WHERE flow = ? AND token = ?"),
+    dropFlowLock: db.prepare<[string, string]>("DELETE FROM flow_locks WHERE flow = ? AND token = ?"),
     startRun: db.prepare<[string, number, number]>(
       "INSERT INTO runs (flow, started_at, status, dry_run) VALUES (?, ?, 'running', ?)",
     ),
@@ -712,6 +730,25 @@ export class SqliteStateStore implements StateStore {
 
   async flows(): Promise<string[]> {
     return this.st.flows.all();
+  }
+
+  async lockFlow(flow: string, owner: FlowLock, isLive: (holder: FlowLock) => boolean): Promise<FlowLock | null> {
+    return this.db
+      .transaction((): FlowLock | null => {
+        const holder = this.st.flowLock.get(flow);
+        if (holder && isLive(holder)) return holder;
+        this.st.takeFlowLock.run(flow, owner.token, owner.pid, owner.host, owner.since, owner.beat);
+        return null;
+      })
+      .immediate();
+  }
+
+  async beatFlowLock(flow: string, token: string, at: number): Promise<void> {
+    this.st.beatFlowLock.run(at, flow, token);
+  }
+
+  async unlockFlow(flow: string, token: string): Promise<void> {
+    this.st.dropFlowLock.run(flow, token);
   }
 
   async checkpoint(flow: string): Promise<string | null> {

@@ -180,6 +180,17 @@ export interface NotificationRecord extends NotificationInput {
 }
 
 /** Which runs {@link StateStore.runs} lists. */
+/** Who holds a flow's run lock: one writing run (or replay) of a flow at a time. */
+export interface FlowLock {
+  /** Unique per holder, also within one process. */
+  readonly token: string;
+  readonly pid: number;
+  readonly host: string;
+  readonly since: number;
+  /** Last sign of life: refreshed as the run goes, so a holder on another host can be judged stale. */
+  readonly beat: number;
+}
+
 export interface RunsFilter {
   /** Only runs that finished without failing (status `ok` or `dead-letters`) and were not dry runs. */
   readonly succeeded?: boolean;
@@ -204,6 +215,16 @@ export interface StateStore {
   flows(): Promise<string[]>;
 
   checkpoint(flow: string): Promise<string | null>;
+
+  /**
+   * Takes the flow's run lock for `owner` unless someone `isLive` says is alive holds it, in one
+   * transaction. Returns that live holder, or null when `owner` now holds the lock.
+   */
+  lockFlow(flow: string, owner: FlowLock, isLive: (holder: FlowLock) => boolean): Promise<FlowLock | null>;
+  /** Refreshes the heartbeat of the lock `token` holds. */
+  beatFlowLock(flow: string, token: string, at: number): Promise<void>;
+  /** Gives the lock up, if `token` still holds it. */
+  unlockFlow(flow: string, token: string): Promise<void>;
 
   /** The write record entries (done) of these source ids. */
   written(flow: string, sourceIds: readonly string[]): Promise<Map<string, WrittenEntry>>;

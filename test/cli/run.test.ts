@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startHttpTestServer, type HttpTestServer } from "../../connectors/http/test-server.js";
+import { SqliteStateStore } from "../../runtime/state/sqlite.js";
 import { ferry } from "../support/io.js";
 import { ROOT } from "../support/seeds.js";
 
@@ -105,6 +107,38 @@ describe("ferry run", () => {
     const result = await run(["run", "broken.map"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("error[MAP2020]");
+  });
+});
+
+describe("one writing run per flow", () => {
+  it("refuses to run or replay a flow another live process is writing (exit 1); a dry run still reads", async () => {
+    const first = await run(["run", "shops.map", ...WINDOW]);
+    expect(first.code, first.stderr).toBe(0);
+    // A live process on this host holds the flow's lock, as a run in progress would.
+    const holder = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    try {
+      const store = SqliteStateStore.open(join(dir, "state", "state.db"));
+      await store.lockFlow("shops_to_customers", { token: "t", pid: holder.pid!, host: hostname(), since: Date.UTC(2024, 8, 8), beat: Date.UTC(2024, 8, 8) }, () => false);
+      await store.close();
+
+      const busy = await run(["run", "shops.map", ...WINDOW]);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr.trim()).toBe(
+        `ferry: shops_to_customers: another run is writing this flow (pid ${holder.pid} on ${hostname()}, since 2024-09-08T00:00:00.000Z); wait for it to finish: two runs at once would write the same rows twice`,
+      );
+      const replay = await run(["replay", "shops.map"]);
+      expect(replay.code).toBe(1);
+      expect(replay.stderr).toContain("another run is writing this flow");
+      const dry = await run(["run", "shops.map", ...WINDOW, "--dry-run"]);
+      expect(dry.code, dry.stderr).toBe(0);
+    } finally {
+      holder.kill();
+      await new Promise((resolve) => holder.once("exit", resolve));
+    }
+    // The holder is gone: its lock is taken over.
+    const after = await run(["run", "shops.map", ...WINDOW]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(server.target.totalWrites()).toBe(120);
   });
 });
 

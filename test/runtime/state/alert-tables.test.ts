@@ -21,21 +21,35 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("schema step 2", () => {
+describe("schema upgrades", () => {
   it("upgrades a version 1 database in place, keeping its runs", async () => {
     const run = await fakeRun(store, "f");
     await store.close();
     const raw = new Database(path);
-    raw.exec("DROP TABLE notifications; DROP TABLE incidents; DROP TABLE anomalies; DROP TABLE field_stats;");
+    raw.exec("DROP TABLE flow_locks; DROP TABLE notifications; DROP TABLE incidents; DROP TABLE anomalies; DROP TABLE field_stats;");
     raw.pragma("user_version = 1");
     raw.close();
     store = SqliteStateStore.open(path, { now: () => NOW });
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     expect((await store.runs("f", 5)).map((r) => r.id)).toEqual([run]);
     await store.recordFieldStats(run, "f", [{ field: "a", rows: 1, nulls: 0, empties: 0 }]);
     expect(await store.fieldHistory("f", "a", 5)).toHaveLength(1);
     const tables = store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(expect.arrayContaining(["field_stats", "incidents", "anomalies", "notifications"]));
+    expect(tables).toEqual(expect.arrayContaining(["field_stats", "incidents", "anomalies", "notifications", "flow_locks"]));
+  });
+
+  it("upgrades a version 2 database with the flow lock table", async () => {
+    const run = await fakeRun(store, "f");
+    await store.close();
+    const raw = new Database(path);
+    raw.exec("DROP TABLE flow_locks;");
+    raw.pragma("user_version = 2");
+    raw.close();
+    store = SqliteStateStore.open(path, { now: () => NOW });
+    expect((await store.runs("f", 5)).map((r) => r.id)).toEqual([run]);
+    const lock = { token: "t", pid: 1, host: "h", since: NOW, beat: NOW };
+    expect(await store.lockFlow("f", lock, () => true)).toBeNull();
+    expect(await store.lockFlow("f", { ...lock, token: "u" }, () => true)).toEqual(lock);
   });
 });
 
