@@ -1,11 +1,15 @@
+import { keepYoungGenerationSmall, streamsRecords } from "./heap.js";
 import { runCli } from "./program.js";
+
+const argv = process.argv.slice(2);
+if (streamsRecords(argv)) keepYoungGenerationSmall();
 
 /**
  * The process entry of `ferry`. Anything that escapes the commands is a bug in ferry: it is reported
  * in one line (the stack only with FERRY_DEBUG=1), never as a raw stack trace.
  */
 try {
-  process.exitCode = await runCli(process.argv.slice(2), {
+  process.exitCode = await runCli(argv, {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: process.cwd(),

@@ -78,7 +78,6 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .addOption(new Option("--mappings <dir>", "folder of .map files").default("mappings"))
     .option("-o, --out <dir>", "output folder", "generated")
     .action(async (opts: { mappings: string; out: string }) => {
-      (await import("./heap.js")).keepYoungGenerationSmall();
       code = await (await import("./commands/demo.js")).demoCommand(io, opts);
     });
 
@@ -92,7 +91,6 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .option("--dry-run", "read and map, report new/changed/unchanged rows, write nothing")
     .option("--json", "also print the run summary as JSON on stdout")
     .action(async (flow: string, opts: { from?: string; to?: string; limit?: number; dryRun?: boolean; json?: boolean }) => {
-      (await import("./heap.js")).keepYoungGenerationSmall();
       code = await (await import("./commands/run.js")).runCommand(io, flow, opts);
     });
 
@@ -119,7 +117,6 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .argument("<flow>", "a .map file, or the name of a flow in mappings/")
     .option("--id <id>", "only the dead letters of this source id")
     .action(async (flow: string, opts: { id?: string }) => {
-      (await import("./heap.js")).keepYoungGenerationSmall();
       code = await (await import("./commands/replay.js")).replayCommand(io, flow, opts);
     });
 

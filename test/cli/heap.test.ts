@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { streamsRecords } from "../../cli/heap.js";
 import { ROOT } from "../support/seeds.js";
 
 /**
@@ -27,6 +28,22 @@ function youngGenerationAfterStreaming(options: { tune: boolean; nodeOptions?: s
   if (options.nodeOptions) env.NODE_OPTIONS = options.nodeOptions;
   return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8" })) as { tuned: boolean | null; newSpaceMb: number };
 }
+
+describe("streamsRecords", () => {
+  it("is true for the commands that stream records, whatever options come first", () => {
+    expect(streamsRecords(["run", "shops.map", "--limit", "5"])).toBe(true);
+    expect(streamsRecords(["replay", "shops"])).toBe(true);
+    expect(streamsRecords(["demo"])).toBe(true);
+    expect(streamsRecords(["--no-color", "run", "x.map"])).toBe(true);
+  });
+
+  it("is false for the other commands and for none", () => {
+    expect(streamsRecords(["check", "run.map"])).toBe(false);
+    expect(streamsRecords(["build"])).toBe(false);
+    expect(streamsRecords(["--version"])).toBe(false);
+    expect(streamsRecords([])).toBe(false);
+  });
+});
 
 describe("keepYoungGenerationSmall", () => {
   it("holds the young generation at its starting size while records stream through", () => {
