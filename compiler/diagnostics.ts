@@ -293,6 +293,14 @@ export const DIAGNOSTICS = {
     explanation:
       "The expression may yield null (an optional source field, a lookup or value map without else), and the target field is required. Rows where it is null will fail and be kept for review. Add `?? default`, an `else`, or mark the field optional with `?`.",
   },
+  MAP2027: {
+    title: "flow name used by another file",
+    severity: "error",
+    explanation:
+      "Two .map files declare the same `mapping` name. The state store keeps a flow's write record, checkpoint and dead letters by that name, so the second flow would take rows the first one wrote as already written and skip them. Give each flow its own name.",
+    wrong: "mapping shops_to_customers   (in a.map and in b.map)",
+    right: "mapping shops_to_customers_eu",
+  },
 
   // ---- MAP3xxx: connectors and their catalogs --------------------------------------------
   MAP3001: {

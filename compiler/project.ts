@@ -21,9 +21,9 @@ export interface FileResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Reads, parses and checks each file. */
+/** Reads, parses and checks each file, and that no two files declare the same flow. */
 export function checkFiles(files: readonly { file: string; outName: string }[], cwd: string): FileResult[] {
-  return files.map(({ file, outName }) => {
+  return withUniqueNames(files.map(({ file, outName }) => {
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(resolve(cwd, file));
@@ -33,7 +33,44 @@ export function checkFiles(files: readonly { file: string; outName: string }[], 
     }
     const result = checkBytes(bytes, file);
     return { file, outName, text: result.text, model: result.model, diagnostics: result.diagnostics };
+  }));
+}
+
+/**
+ * A flow's name keys its write record, checkpoint and dead letters: a second file with the same name
+ * would skip the rows the first one wrote. Every file after the first with a name gets MAP2027 and
+ * no model, so it is neither built nor run.
+ */
+function withUniqueNames(results: FileResult[]): FileResult[] {
+  const first = new Map<string, FileResult>();
+  return results.map((r) => {
+    if (!r.model) return r;
+    const owner = first.get(r.model.name);
+    if (!owner) {
+      first.set(r.model.name, r);
+      return r;
+    }
+    const span = mappingSpan(r.text ?? "", r.model.name);
+    const clash = diagnostic("MAP2027", {
+      message: `flow \`${r.model.name}\` is already declared by ${owner.file}`,
+      file: r.file,
+      span,
+      hint: "give each flow its own `mapping` name",
+      related: [{ message: "first declared here", file: owner.file, span: mappingSpan(owner.text ?? "", r.model.name) }],
+    });
+    return { ...r, model: undefined, diagnostics: [...r.diagnostics, clash] };
   });
+}
+
+/** Where `mapping <name>` sits in a file's text (the file's start when it cannot be found). */
+function mappingSpan(text: string, name: string): typeof ORIGIN {
+  const found = /^([ \t]*mapping[ \t]+)`?([^\s`"]+)/m.exec(text);
+  if (!found || found[2] !== name) return ORIGIN;
+  const start = found.index + (found[1]?.length ?? 0);
+  const before = text.slice(0, start);
+  const line = before.split("\n").length;
+  const column = start - (before.lastIndexOf("\n") + 1) + 1;
+  return { start, end: start + name.length, line, column, endLine: line, endColumn: column + name.length };
 }
 
 /** Writes one TypeScript module per checked file into `outDir`; returns the paths written and any write errors. */

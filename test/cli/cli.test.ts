@@ -38,6 +38,20 @@ describe("ferry check", () => {
     expect(run.stderr).toMatch(/error: 1 error in 1 file \(1 file checked in \d+ ms\)/);
   });
 
+  it("refuses two files that declare the same flow, and builds neither twice", async () => {
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(`${scratch}/twins`, { recursive: true });
+    write("twins/a.map", seed("guanyi"));
+    write("twins/b.map", mutate(seed("guanyi"), '"客户名称"', '"客户全称"'));
+    const run = await ferry(["check", "twins"], { cwd: scratch });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error[MAP2027]: flow `guanyi_shops_to_kingdee_customers` is already declared by twins/a.map");
+    expect(run.stderr).toContain("--> twins/b.map:");
+    expect(run.stderr).toMatch(/= note: first declared here\n +--> twins\/a\.map:\d+:9/);
+    const build = await ferry(["build", "twins", "--out", "twins-out"], { cwd: scratch });
+    expect(build.code).toBe(1);
+  });
+
   it("gives the same as JSON with --json", async () => {
     const file = write("typo-json.map", mutate(seed("guanyi"), "<- name ", "<- nmae "));
     const run = await ferry(["check", "--json", file], { cwd: scratch });
