@@ -4,8 +4,8 @@ import { VERSION } from "./version.js";
 
 const DEFAULT_PATHS = ["mappings"];
 
-/** Errors that mean the command was used wrongly (exit 2): a bad path, missing credentials, a bad time. */
-const USAGE_ERRORS = new Set(["UsageError", "SetupError", "WindowError", "FaultSpecError"]);
+/** Errors that mean the command was used wrongly or set up wrongly (exit 2): a bad path, missing credentials, a bad time, a state store that cannot be opened. */
+const USAGE_ERRORS = new Set(["UsageError", "SetupError", "WindowError", "FaultSpecError", "StateStoreError"]);
 
 function positiveInt(value: string, option: string): number {
   const n = Number(value);

@@ -11,11 +11,27 @@ export function stateDir(env: Env, cwd: string): string {
   return dir !== undefined && dir !== "" ? resolve(cwd, dir) : join(cwd, ".ferry");
 }
 
+/** The state store cannot be opened: a path that is not a folder, no permission, a damaged or newer database. */
+export class StateStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StateStoreError";
+  }
+}
+
 /** Opens the state store the environment selects: SQLite at `<stateDir>/state.db`. */
 export function openStateStore(env: Env, cwd: string): StateStore {
   const url = env.FERRY_DATABASE_URL;
   if (url !== undefined && url !== "") {
-    throw new Error("FERRY_DATABASE_URL is set, but the PostgreSQL state store is not available yet; unset it to use SQLite");
+    throw new StateStoreError("FERRY_DATABASE_URL is set, but the PostgreSQL state store is not available yet; unset it to use SQLite");
   }
-  return SqliteStateStore.open(join(stateDir(env, cwd), "state.db"));
+  const path = join(stateDir(env, cwd), "state.db");
+  try {
+    return SqliteStateStore.open(path);
+  } catch (error) {
+    const e = error as { message?: unknown; code?: unknown };
+    const reason = typeof e.message === "string" ? e.message : String(error);
+    const code = typeof e.code === "string" && !reason.includes(e.code) ? ` (${e.code})` : "";
+    throw new StateStoreError(`cannot open the state store ${path}: ${reason}${code}; FERRY_STATE_DIR chooses its folder`);
+  }
 }

@@ -326,8 +326,14 @@ function toJson(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
+/** Stored JSON back as a value; text that is not JSON (a damaged row) comes back as the text itself. */
 function fromJson(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Flows of a table through a loose index scan: one seek per distinct flow, not a scan of every row. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,7 +42,6 @@ describe("ferry run", () => {
 
   it("finds a flow by its name in mappings/", async () => {
     rmSync(join(dir, "shops.map"));
-    const { mkdirSync } = await import("node:fs");
     mkdirSync(join(dir, "mappings"));
     writeFileSync(join(dir, "mappings", "shops.map"), SHOPS);
     const result = await run(["run", "shops_to_customers", ...WINDOW]);
@@ -107,6 +106,25 @@ describe("ferry run", () => {
     const result = await run(["run", "broken.map"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("error[MAP2020]");
+  });
+});
+
+describe("a state store that cannot be opened", () => {
+  it.each([
+    ["a file where the folder should be", (d: string) => (writeFileSync(join(d, "blocker"), ""), join(d, "blocker")), /cannot open the state store .*blocker\/state\.db: EEXIST/],
+    ["a damaged database", (d: string) => {
+      mkdirSync(join(d, "damaged"));
+      writeFileSync(join(d, "damaged", "state.db"), Buffer.alloc(4096, 7));
+      return join(d, "damaged");
+    }, /cannot open the state store .*damaged\/state\.db: file is not a database \(SQLITE_NOTADB\)/],
+  ])("names the store and the cause for %s, exit 2", async (_what, make, message) => {
+    const stateDir = make(dir);
+    for (const argv of [["run", "shops.map", ...WINDOW], ["status"], ["collections"]]) {
+      const result = await run(argv, { FERRY_STATE_DIR: stateDir });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+    }
   });
 });
 
