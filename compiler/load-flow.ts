@@ -40,7 +40,9 @@ export async function loadFlow(pathOrName: string, cwd: string, cacheDir?: strin
   const cached = cacheDir ? join(cacheDir, `${key}.js`) : undefined;
   if (cached) {
     try {
-      return { file, result: undefined, module: evaluateModule(readFileSync(cached, "utf8")) };
+      const module = evaluateModule(readFileSync(cached, "utf8"));
+      // An empty or cut-off file (a crash while a cache was copied) evaluates to nothing usable.
+      if (isFlowModule(module)) return { file, result: undefined, module };
     } catch {
       // not cached yet (or unreadable): compile below
     }
@@ -63,4 +65,19 @@ export async function loadFlow(pathOrName: string, cwd: string, cacheDir?: strin
     }
   }
   return { file, result, module: evaluateModule(js) };
+}
+
+/** Whether an evaluated module has what the runtime calls: a spec and the generated functions. */
+function isFlowModule(module: Partial<FlowModule> | undefined): module is FlowModule {
+  return (
+    typeof module === "object" &&
+    module !== null &&
+    typeof module.spec === "object" &&
+    module.spec !== null &&
+    typeof module.spec.name === "string" &&
+    typeof module.map === "function" &&
+    typeof module.check === "function" &&
+    typeof module.params === "function" &&
+    typeof module.lookupKeys === "function"
+  );
 }

@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -144,5 +144,27 @@ describe("the ferry bin", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
     expect(execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("ends quietly when the reader of its output goes away (`ferry explain | head -1`)", async () => {
+    const child = spawn(process.execPath, [`${ROOT}bin/ferry.js`, "explain"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    // The reader is gone before ferry writes a byte, so its first write meets a closed pipe.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
+  it.runIf(existsSync("/dev/full"))("says so in one line when its output cannot be written (a full disk), exit 1", () => {
+    const full = openSync("/dev/full", "w");
+    try {
+      const result = spawnSync(process.execPath, [`${ROOT}bin/ferry.js`, "explain"], { cwd: ROOT, stdio: ["ignore", full, "pipe"], encoding: "utf8" });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe("ferry: cannot write the output: ENOSPC: no space left on device, write\n");
+    } finally {
+      closeSync(full);
+    }
   });
 });

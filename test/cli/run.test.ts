@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,6 +38,19 @@ describe("ferry run", () => {
     const second = await run(["run", "shops.map", ...WINDOW]);
     expect(second.stderr).toMatch(/120 read · 0 written · 120 unchanged/);
     expect(server.target.totalWrites()).toBe(120);
+  });
+
+  it("compiles the flow again when its cached module is empty or cut off", async () => {
+    expect((await run(["run", "shops.map", ...WINDOW])).code).toBe(0);
+    const cache = join(dir, "state", "cache");
+    const files = readdirSync(cache).filter((f) => f.endsWith(".js"));
+    expect(files).toHaveLength(1);
+    for (const damage of ["", "\"use strict\";\nObject.defineProperty(exports"]) {
+      writeFileSync(join(cache, files[0]!), damage);
+      const again = await run(["run", "shops.map", ...WINDOW]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/120 read · 0 written · 120 unchanged/);
+    }
   });
 
   it("finds a flow by its name in mappings/", async () => {
