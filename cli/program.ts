@@ -7,6 +7,12 @@ const DEFAULT_PATHS = ["mappings"];
 /** Errors that mean the command was used wrongly or set up wrongly (exit 2): a bad path, missing credentials, a bad time, a state store that cannot be opened. */
 const USAGE_ERRORS = new Set(["UsageError", "SetupError", "WindowError", "FaultSpecError", "StateStoreError"]);
 
+function portNumber(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`${option} takes a port number from 1 to 65535`);
+  return n;
+}
+
 function positiveInt(value: string, option: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${option} takes a whole number of at least 1`);
@@ -140,7 +146,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   program
     .command("sandbox")
     .description("run local emulators of Guanyi, Kingdee and Banniu until interrupted")
-    .option("--port <port>", "port on 127.0.0.1 (default: a free one)", (v) => positiveInt(v, "--port"))
+    .option("--port <port>", "port on 127.0.0.1 (default: a free one)", (v) => portNumber(v, "--port"))
     .option("--seed <n>", "seed of the generated data and injected faults", (v) => positiveInt(v, "--seed"), 1)
     .option("--records <n>", "Guanyi shops to generate", (v) => positiveInt(v, "--records"), 3000)
     .option("--tasks <n>", "Banniu tasks to generate", (v) => positiveInt(v, "--tasks"), 40)
@@ -156,7 +162,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   program
     .command("serve")
     .description("web console and Prometheus /metrics over the state store, until interrupted")
-    .option("--port <port>", "port to listen on", (v) => positiveInt(v, "--port"), 7300)
+    .option("--port <port>", "port to listen on", (v) => portNumber(v, "--port"), 7300)
     .option("--host <host>", "address to bind; anything but loopback needs FERRY_SERVE_TOKEN", "127.0.0.1")
     .action(async (opts: { port: number; host: string }) => {
       const stop = new Promise<void>((resolve) => {

@@ -31,6 +31,7 @@ import {
   ServeUsageError,
   sessionCookie,
 } from "./security.js";
+import { describeListenError } from "../connectors/http/listen-error.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -147,18 +148,8 @@ function urlOf(host: string, port: number): string {
 
 /** A listen failure as one line for the user (port taken, address not ours). */
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
-  switch (error.code) {
-    case "EADDRINUSE":
-      return new ServeUsageError(`port ${port} on ${host} is in use; choose another with --port`);
-    case "EACCES":
-      return new ServeUsageError(`not allowed to listen on ${host}:${port}; choose a port above 1023 with --port`);
-    case "EADDRNOTAVAIL":
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return new ServeUsageError(`cannot listen on ${host}: not an address of this machine`);
-    default:
-      return error;
-  }
+  const message = describeListenError(error, host, port);
+  return message === undefined ? error : new ServeUsageError(message);
 }
 
 /** Starts the console; refuses (ServeUsageError) to bind anything but loopback without a token. */

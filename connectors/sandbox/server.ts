@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { createBanniuSandbox } from "../banniu/sandbox.js";
 import { createGuanyiSandbox } from "../guanyi/sandbox.js";
+import { describeListenError } from "../http/listen-error.js";
 import { createKingdeeSandbox } from "../kingdee/sandbox.js";
 import { FaultDice, parseFaultSpec } from "./faults.js";
 import { SANDBOX_CREDENTIALS, type SandboxHandler } from "./handler.js";
@@ -51,6 +52,14 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/** The sandboxes cannot listen where they were told to (a port in use, not allowed). */
+export class SandboxListenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SetupError";
+  }
+}
+
 /**
  * Starts emulators of Guanyi, Kingdee and Banniu on one loopback port. They check signatures and
  * sessions, keep their data, count saves per record, and inject faults by spec, reproducibly.
@@ -91,7 +100,10 @@ export async function startSandboxes(options: SandboxOptions = {}): Promise<Sand
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      const message = describeListenError(error, "127.0.0.1", options.port ?? 0);
+      reject(message === undefined ? error : new SandboxListenError(message));
+    });
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const address = server.address();

@@ -134,6 +134,28 @@ describe("ferry explain", () => {
   });
 });
 
+describe("ports", () => {
+  it.each([["sandbox"], ["serve"]])("%s refuses a port outside 1–65535, exit 2", async (command) => {
+    const run = await ferry([command, "--port", "99999"], { cwd: scratch });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--port takes a port number from 1 to 65535");
+  });
+
+  it("sandbox says which port is in use, exit 2", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const run = await ferry(["sandbox", "--port", String(port)], { cwd: scratch });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(`ferry: port ${port} on 127.0.0.1 is in use; choose another with --port\n`);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
 describe("the ferry bin", () => {
   it("runs as a process, with exit codes", () => {
     const bin = `${ROOT}bin/ferry.js`;
