@@ -28,7 +28,8 @@ export function findMapFiles(paths: readonly string[], cwd: string): { file: str
       found.push({ file: display(abs, cwd), outName: basename(abs).replace(/\.map$/, "") });
       continue;
     }
-    const inFolder = walk(abs).filter((f) => f.endsWith(".map"));
+    if (!stat.isDirectory()) throw new UsageError(`${p} is neither a file nor a folder`);
+    const inFolder = walk(abs, cwd).filter((f) => f.endsWith(".map"));
     if (inFolder.length === 0) throw new UsageError(`no .map files in ${p}`);
     for (const f of inFolder) found.push({ file: display(f, cwd), outName: relative(abs, f).replace(/\.map$/, "") });
   }
@@ -36,12 +37,19 @@ export function findMapFiles(paths: readonly string[], cwd: string): { file: str
   return [...unique.values()];
 }
 
-function walk(dir: string): string[] {
+function walk(dir: string, cwd: string): string[] {
   const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read the folder ${display(dir, cwd)}${code ? ` (${code})` : ""}`);
+  }
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(full));
+    if (entry.isDirectory()) out.push(...walk(full, cwd));
     else if (entry.isFile()) out.push(full);
   }
   return out;

@@ -38,6 +38,13 @@ describe("ferry check", () => {
     expect(run.stderr).toMatch(/error: 1 error in 1 file \(1 file checked in \d+ ms\)/);
   });
 
+  it.runIf(process.platform !== "win32")("refuses a path that is neither a file nor a folder (a FIFO), exit 2", async () => {
+    execFileSync("mkfifo", [join(scratch, "pipe.map")]);
+    const run = await ferry(["check", "pipe.map"], { cwd: scratch });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("ferry: pipe.map is neither a file nor a folder\n");
+  });
+
   it("refuses two files that declare the same flow, and builds neither twice", async () => {
     const { mkdirSync } = await import("node:fs");
     mkdirSync(`${scratch}/twins`, { recursive: true });
