@@ -3,7 +3,7 @@ import { loadFlow } from "../../compiler/load-flow.js";
 import { stateDir } from "../../runtime/state/open.js";
 import { FlowBusyError } from "../../runtime/run/flow-lock.js";
 import { runFlow, type RunSummary } from "../../runtime/run/run-flow.js";
-import { parseInstant } from "../../runtime/run/windows.js";
+import { parseInstant, WindowError } from "../../runtime/run/windows.js";
 import { loadEnv } from "../env.js";
 import type { Io } from "../io.js";
 import { ProgressView, renderSummary } from "../progress.js";
@@ -26,6 +26,9 @@ export async function runCommand(io: Io, flowPath: string, options: RunCommandOp
   const started = process.hrtime.bigint();
   // A time that cannot be read is a usage error, found before anything is opened.
   for (const time of [options.from, options.to]) if (time !== undefined) parseInstant(time);
+  if (options.from !== undefined && options.to !== undefined && parseInstant(options.from) > parseInstant(options.to)) {
+    throw new WindowError(`--from ${options.from} is after --to ${options.to}`);
+  }
   const env = loadEnv(io.cwd, io.env);
   const loaded = await loadFlow(flowPath, io.cwd, env.FERRY_CACHE_DIR || join(stateDir(env, io.cwd), "cache"));
   if (!loaded.module) return report(io, loaded.result ? [loaded.result] : [], started);

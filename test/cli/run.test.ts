@@ -107,6 +107,7 @@ describe("ferry run", () => {
     [["run", "shops.map", "--limit", "abc"], {}, /--limit takes a whole number/],
     [["run", "shops.map", "--from", "yesterday"], {}, /cannot read the time "yesterday"/],
     [["run", "nope.map"], {}, /no such flow: nope\.map/],
+    [["run", "shops.map", "--from", "2024-01-05", "--to", "2024-01-01"], {}, /^ferry: --from 2024-01-05 is after --to 2024-01-01$/m],
   ])("exits 2 on bad usage: %j", async (argv, extra, message) => {
     const result = await run(argv, extra);
     expect(result.code).toBe(2);
