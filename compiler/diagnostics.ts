@@ -253,7 +253,7 @@ export const DIAGNOSTICS = {
     title: "value out of range",
     severity: "error",
     explanation:
-      "A setting has a value outside what makes sense: batch sizes, page sizes and rates must be positive whole numbers; retry counts zero or more; backoff minimum no larger than the maximum.",
+      "A setting has a value outside what makes sense: batch sizes, page sizes and rates must be positive whole numbers; retry counts from 0 to 20; backoff minimum no larger than the maximum; timeouts and backoff at most 1h (longer is almost always a typo, `30d` for `30s`); window steps at least 1s.",
     wrong: "batch 0",
     right: "batch 100",
   },

@@ -99,6 +99,19 @@ function rate(reporter: Reporter, s: ast.RateSetting | undefined, fallback: Rate
   return { count: positiveInt(reporter, s.count, "the rate"), perMs: perMs ?? 1000 };
 }
 
+/** The longest wait a setting may ask for: a call timeout, a backoff. Longer is a typo (`30d` for `30s`). */
+const MAX_WAIT_MS = 3_600_000;
+
+/** A call timeout: more than nothing, at most an hour. */
+function timeoutMs(reporter: Reporter, s: ast.TimeoutSetting | undefined, fallback: number): number {
+  if (!s) return fallback;
+  if (!(s.duration.ms > 0) || s.duration.ms > MAX_WAIT_MS) {
+    reporter.report("MAP2020", s.duration.span, `timeout ${s.duration.raw} is out of range: give a time above 0 and at most 1h`);
+    return fallback;
+  }
+  return s.duration.ms;
+}
+
 function retry(reporter: Reporter, s: ast.RetrySetting | undefined, fallback: RetrySpec): RetrySpec {
   if (!s) return fallback;
   const attempts = s.attempts.value;
@@ -110,6 +123,8 @@ function retry(reporter: Reporter, s: ast.RetrySetting | undefined, fallback: Re
   if (s.backoffMin && s.backoffMax && minMs > maxMs) {
     reporter.report("MAP2020", s.backoffMin.span, `backoff starts at ${s.backoffMin.raw}, above its maximum ${s.backoffMax.raw}`);
   }
+  const longest = s.backoffMax ?? s.backoffMin;
+  if (longest && longest.ms > MAX_WAIT_MS) reporter.report("MAP2020", longest.span, `backoff ${longest.raw} is over the limit of 1h`);
   return { attempts: Math.max(0, Math.trunc(attempts)), minMs, maxMs };
 }
 
@@ -162,7 +177,7 @@ export function checkSource(reporter: Reporter, decl: ast.EndpointDecl, exprs: E
         hint: `add \`step ${humanDuration(limit)}\` (or shorter) to the window`,
       });
     }
-    if (step !== null && step <= 0) reporter.report("MAP2020", windowSetting.step?.span ?? windowSetting.span, "the window step must be positive");
+    if (step !== null && step < 1000) reporter.report("MAP2020", windowSetting.step?.span ?? windowSetting.span, "the window step must be at least 1s");
     window = {
       startParam: windowSetting.startParam.text,
       endParam: windowSetting.endParam.text,
@@ -217,7 +232,7 @@ export function checkSource(reporter: Reporter, decl: ast.EndpointDecl, exprs: E
       number: numberSetting ? pathText(numberSetting.path) : null,
       rate: rate(reporter, one(byKind, "rate"), op?.defaults?.rate ?? connector?.defaults.rate),
       retry: retry(reporter, one(byKind, "retry"), connector?.defaults.retry ?? { attempts: 3, minMs: 1000, maxMs: 30_000 }),
-      timeoutMs: timeout?.duration.ms ?? connector?.defaults.timeoutMs ?? 30_000,
+      timeoutMs: timeoutMs(reporter, timeout, connector?.defaults.timeoutMs ?? 30_000),
     },
     schema,
     idPaths: [idSetting?.path, numberSetting?.path].filter((p): p is ast.PathExpr => p !== undefined),
@@ -331,7 +346,7 @@ export function checkTarget(reporter: Reporter, decl: ast.EndpointDecl): TargetR
       idcheck: idcheck ? pathText(idcheck) : null,
       rate: rate(reporter, one(byKind, "rate"), op?.defaults?.rate ?? connector?.defaults.rate),
       retry: retry(reporter, one(byKind, "retry"), connector?.defaults.retry ?? { attempts: 3, minMs: 1000, maxMs: 30_000 }),
-      timeoutMs: timeout?.duration.ms ?? connector?.defaults.timeoutMs ?? 30_000,
+      timeoutMs: timeoutMs(reporter, timeout, connector?.defaults.timeoutMs ?? 30_000),
     },
     schema,
     idcheck,

@@ -64,6 +64,9 @@ const mistakes: [string, string, string, string, string, { line: number; column:
   ["lookup that ignores the record", banniu, "{ $eq: `27963` }", '{ $eq: "x" }', "MAP2018", { line: 25, column: 42 }],
   ["map without else", banniu, ' else "未知状态"', "", "MAP2015", { line: 27, column: 47 }],
   ["check rule on an unwritten field", guanyi, 'FName != ""', 'FNmae != ""', "MAP2025", { line: 35, column: 3 }],
+  ["window step under a second", banniu, " step 1d format", " step 1ms format", "MAP2020", { line: 8, column: 44 }],
+  ["backoff of days", banniu, "backoff 2s..8s", "backoff 2s..8d", "MAP2020", { line: 14, column: 25 }],
+  ["timeout of days", banniu, "retry   3 backoff 2s..8s", "retry   3 backoff 2s..8s\n  timeout 30d", "MAP2020", { line: 15, column: 11 }],
   ["bad regular expression", guanyi, "/^[A-Za-z0-9_-]+$/", "/^[A-Za-z0-9_-+$/", "MAP1007", { line: 34, column: 19 }],
 ];
 
