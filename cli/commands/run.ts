@@ -19,7 +19,7 @@ export interface RunCommandOptions {
 }
 
 /** Exit codes of `ferry run`, as documented in the README. */
-export const RUN_EXIT = { ok: 0, failed: 1, usage: 2, deadLetters: 3 } as const;
+export const RUN_EXIT = { ok: 0, failed: 1, usage: 2, deadLetters: 3, interrupted: 130 } as const;
 
 /** `ferry run <flow.map>` */
 export async function runCommand(io: Io, flowPath: string, options: RunCommandOptions): Promise<number> {
@@ -34,10 +34,22 @@ export async function runCommand(io: Io, flowPath: string, options: RunCommandOp
   if (!loaded.module) return report(io, loaded.result ? [loaded.result] : [], started);
   const wiring = wire(loaded.module, env, io.cwd);
   const view = new ProgressView(io, loaded.module.spec.name);
+  // Ctrl-C or a scheduler's SIGTERM stops the run between calls: what was written is recorded, the
+  // run is marked failed ("interrupted"), and an unanswered write is settled by the next run. A
+  // second signal ends the process at once; nothing is lost either way.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(RUN_EXIT.interrupted);
+    view.log(`${loaded.module!.spec.name}: ${signal}: stopping after the calls in flight (again to stop at once)`);
+    interrupt.abort(new Error(`interrupted (${signal})`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     let summary: RunSummary;
     try {
       summary = await runFlow({
+        signal: interrupt.signal,
         flow: loaded.module,
         ...wiring,
         env,
@@ -60,9 +72,12 @@ export async function runCommand(io: Io, flowPath: string, options: RunCommandOp
     io.stderr.write(renderSummary(io, summary));
     // Alert rules (ferry.config.json) and data-quality anomalies; they never change the run's outcome.
     await (await import("./alerts.js")).afterRunAlerts(io, env, io.cwd, wiring.store);
+    if (interrupt.signal.aborted) return RUN_EXIT.interrupted;
     if (summary.status === "failed") return RUN_EXIT.failed;
     return summary.status === "dead-letters" ? RUN_EXIT.deadLetters : RUN_EXIT.ok;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await wiring.store.close();
   }
 }

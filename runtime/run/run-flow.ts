@@ -182,6 +182,8 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
       };
       try {
         for await (const page of queue.drain()) {
+          // Stopping (Ctrl-C) takes effect between pages, not after the pages read ahead.
+          options.signal?.throwIfAborted();
           progress.page = page.index + 1;
           progress.windowTotal = page.total;
           let records = page.records;

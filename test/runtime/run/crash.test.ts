@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { startHttpTestServer, type HttpTestServer } from "../../../connectors/http/test-server.js";
+import { SqliteStateStore } from "../../../runtime/state/sqlite.js";
 import { ROOT } from "../../support/seeds.js";
 import { seeded } from "../../support/runtime.js";
 
@@ -29,7 +30,7 @@ function killPoint(random: () => number): KillPoint {
   return { at: "read-arrives", n: 1 + Math.floor(random() * 4) };
 }
 
-function runFerry(server: HttpTestServer, stateDir: string): { child: ChildProcess; exit: Promise<number | null> } {
+function runFerry(server: HttpTestServer, stateDir: string): { child: ChildProcess; exit: Promise<number | null>; stderr: () => string } {
   const child = spawn(process.execPath, [BIN, "run", FLOW, "--from", "2024-09-07 00:00:00", "--to", "2024-09-08 00:00:00"], {
     cwd: ROOT,
     env: { ...process.env, FERRY_HTTP_URL: server.url, FERRY_STATE_DIR: stateDir, FERRY_CACHE_DIR: join(CACHE_ROOT, "cache"), NO_COLOR: "1" },
@@ -41,7 +42,7 @@ function runFerry(server: HttpTestServer, stateDir: string): { child: ChildProce
   void exit.then((code) => {
     if (code !== null && code !== 0) process.stderr.write(stderr);
   });
-  return { child, exit };
+  return { child, exit, stderr: () => stderr };
 }
 
 describe("crash safety", () => {
@@ -97,4 +98,36 @@ describe("crash safety", () => {
     // The kill points must actually have been reached, or the test proves nothing.
     expect(outcomes.filter((o) => o.endsWith(":killed")).length).toBeGreaterThanOrEqual(TRIALS - 2);
   }, 240_000);
+
+  it.each(["SIGINT", "SIGTERM"] as const)("stops on %s between calls, records the run as interrupted, and the next run finishes it exactly once", async (signal) => {
+    let victim: ChildProcess | undefined;
+    const server = await startHttpTestServer({
+      records: RECORDS,
+      onRequest: (path, count) => {
+        if (path === "/customers" && count === 2) victim?.kill(signal);
+      },
+    });
+    const stateDir = join(CACHE_ROOT, `signal-${signal}`);
+    try {
+      const first = runFerry(server, stateDir);
+      victim = first.child;
+      expect(await first.exit).toBe(130);
+      expect(first.stderr()).toContain(`${signal}: stopping after the calls in flight`);
+      expect(first.stderr()).toContain(`interrupted (${signal})`);
+      expect(first.stderr()).not.toMatch(/\n\s+at .*:\d+:\d+/);
+      // Interrupted between pages: not every record was written, and the run is not left "running".
+      expect(server.target.totalWrites()).toBeLessThan(RECORDS);
+      const store = SqliteStateStore.open(join(stateDir, "state.db"));
+      const [run] = await store.runs("shops_to_customers", 1);
+      await store.close();
+      expect(run).toMatchObject({ status: "failed", error: `shops_to_customers: interrupted (${signal})` });
+
+      expect(await runFerry(server, stateDir).exit).toBe(0);
+      const keys = server.source.records().map((r) => r.code);
+      expect(keys.filter((k) => server.target.writes(k) !== 1)).toEqual([]);
+      expect(server.target.totalWrites()).toBe(RECORDS);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
