@@ -65,6 +65,10 @@ export async function withRetry<T>(
     if (attempt > maxRetries) throw attempt === 1 ? error : exhausted(error, attempt);
 
     const retryAfter = error.retryAfterMs !== undefined && error.retryAfterMs > 0 ? error.retryAfterMs : 0;
+    if (retryAfter > MAX_RETRY_AFTER_MS) {
+      // A system that asks for hours (or a broken header) would hold the run silently: fail instead.
+      throw new CallError(error.call, error.kind, `${stripCall(error)}; the system asks to wait ${Math.round(retryAfter / 1000)} s, longer than ferry waits (${MAX_RETRY_AFTER_MS / 60_000} min)`, { cause: error });
+    }
     const delay = Math.max(retryAfter, random() * backoffCap(attempt, policy));
     if (retryAfter > 0) bucket?.pauseUntil(clock.now() + retryAfter);
     onRetry?.(error, attempt, delay);
@@ -74,11 +78,18 @@ export async function withRetry<T>(
   }
 }
 
+/** The longest Retry-After a call waits for before it fails instead. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** CallError prefixes its message with the call; the message without it, so a new one is not prefixed twice. */
+function stripCall(error: CallError): string {
+  const prefix = `${error.call}: `;
+  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+}
+
 /** The last fault, same class and kind, its message saying how many attempts were made. */
 function exhausted(error: CallError, attempts: number): CallError {
-  // CallError prefixes its message with the call; strip it so the new one is not prefixed twice.
-  const prefix = `${error.call}: `;
-  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  const message = stripCall(error);
   const options: { retryAfterMs?: number; cause: unknown } = { cause: error };
   if (error.retryAfterMs !== undefined) options.retryAfterMs = error.retryAfterMs;
   return new CallError(error.call, error.kind, `${message} (after ${attempts} attempts)`, options);

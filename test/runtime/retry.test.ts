@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../runtime/fake-clock.js";
 import { CallError, type FaultKind } from "../../runtime/faults.js";
-import { backoffCap, withRetry } from "../../runtime/retry.js";
+import { backoffCap, MAX_RETRY_AFTER_MS, withRetry } from "../../runtime/retry.js";
 import { seededRandom as seeded } from "../../runtime/random.js";
 
 const CALL = "kingdee BatchSave";
@@ -105,6 +105,16 @@ describe("withRetry", () => {
     const outcome = await withRetry(call, { attempts: 2, minMs: 1000, maxMs: 1000 }, { clock, random: () => r });
     expect(outcome.retries).toEqual([{ kind: "throttled", waitedMs: expected }]);
     expect(at).toEqual([0, expected]);
+  });
+
+  it("fails instead of waiting when Retry-After asks for more than an hour", async () => {
+    const clock = new FakeClock();
+    const { call, at } = flaky(clock, [fault("throttled", MAX_RETRY_AFTER_MS + 1000)]);
+    const failure = withRetry(call, { attempts: 3, minMs: 10, maxMs: 100 }, { clock });
+    await expect(failure).rejects.toThrow(`${CALL}: throttled fault; the system asks to wait 3601 s, longer than ferry waits (60 min)`);
+    await expect(failure).rejects.toMatchObject({ kind: "throttled" });
+    expect(at).toEqual([0]);
+    expect(clock.pending()).toBe(0);
   });
 
   it.each([
