@@ -298,6 +298,9 @@ async function recoverPending(options: RunOptions, writer: BatchWriter, runId: n
 /** One line naming the flow, the call and the cause. */
 export function describeFailure(flow: string, error: unknown): string {
   if (error instanceof CallError) return `${flow}: ${error.message}`;
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return `${flow}: a record is nested too deeply to map or store (${error.message}); nothing was checkpointed past it`;
+  }
   if (error instanceof Error) return `${flow}: ${error.message}`;
   return `${flow}: ${String(error)}`;
 }

@@ -10,7 +10,7 @@ import { MemoryCollectionStore } from "../../../runtime/lookups.js";
 import { RateLimits } from "../../../runtime/rate-limit.js";
 import { Calls } from "../../../runtime/run/calls.js";
 import { replayDeadLetters } from "../../../runtime/run/replay.js";
-import { runFlow, type RunOptions } from "../../../runtime/run/run-flow.js";
+import { describeFailure, runFlow, type RunOptions } from "../../../runtime/run/run-flow.js";
 import { SqliteStateStore } from "../../../runtime/state/sqlite.js";
 import type { FlowModule } from "../../../runtime/types.js";
 import { flowOf, seeded } from "../../support/runtime.js";
@@ -244,6 +244,20 @@ describe("paging guards", () => {
     const pages = [[{ name: "a" }, { name: "b" }, { name: "c" }], [{ name: "d" }, { name: "e" }, { name: "f" }], [{ id: 1, name: "g" }]];
     const summary = await t.run(flow(), new PagedSource(pages), new Target());
     expect(summary).toMatchObject({ status: "dead-letters", read: 7, written: 1, deadLettered: 6 });
+  });
+});
+
+describe("describeFailure", () => {
+  it("names a record nested too deeply instead of quoting the engine", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    let error: unknown;
+    try {
+      JSON.stringify(deep);
+    } catch (e) {
+      error = e;
+    }
+    expect(describeFailure("f", error)).toBe("f: a record is nested too deeply to map or store (Maximum call stack size exceeded); nothing was checkpointed past it");
   });
 });
 
