@@ -7,6 +7,8 @@ import { UsageError } from "../../compiler/project.js";
 
 /** `ferry load <collection> <file.jsonl|.json> [--append]` */
 export async function loadCommand(io: Io, collection: string, file: string, options: { append?: boolean }): Promise<number> {
+  // Flows name collections in `lookup mongo("…")`; an empty or padded name could never be looked up.
+  if (collection.trim() === "" || collection.trim() !== collection) throw new UsageError(`not a collection name: ${JSON.stringify(collection)}`);
   let documents: unknown[];
   try {
     documents = readDocuments(resolve(io.cwd, file));

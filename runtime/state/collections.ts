@@ -48,7 +48,14 @@ export class StoreCollections implements CollectionStore {
  */
 export function readDocuments(path: string): unknown[] {
   // A BOM is what spreadsheet exports put first; JSON.parse rejects it.
-  const text = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "EISDIR" ? "it is a folder" : code === "ENOENT" ? "no such file" : code;
+    throw new Error(`${path}: cannot read the file${why ? ` (${why})` : ""}`);
+  }
   switch (extname(path).toLowerCase()) {
     case ".jsonl":
     case ".ndjson":

@@ -201,6 +201,13 @@ describe("lookups from the embedded collection store", () => {
     expect(result.stderr).toMatch(/bad\.jsonl:2/);
   });
 
+  it.each([[""], [" goods"]])("refuses the collection name %j, exit 2", async (name) => {
+    writeFileSync(join(dir, "ok.jsonl"), '{"a":1}\n');
+    const result = await run(["load", name, "ok.jsonl"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`ferry: not a collection name: ${JSON.stringify(name)}\n`);
+  });
+
   it("fails a run whose lookup names a collection that was never loaded, saying how to load it", async () => {
     writeFileSync(join(dir, "missing.map"), SHOPS.replace("note : string? <- note", 'note : string? <- lookup mongo("nowhere", where: { code: { $eq: code } }, find: region)'));
     const result = await run(["run", "missing.map", ...WINDOW]);

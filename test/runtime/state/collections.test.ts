@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -106,6 +106,11 @@ describe("readDocuments", () => {
   });
 
   it("names a missing file", () => {
-    expect(() => readDocuments(join(dir, "missing.jsonl"))).toThrow(/ENOENT.*missing\.jsonl/);
+    expect(() => readDocuments(join(dir, "missing.jsonl"))).toThrow(`${join(dir, "missing.jsonl")}: cannot read the file (no such file)`);
+  });
+
+  it("names a folder given as the file", () => {
+    mkdirSync(join(dir, "folder.jsonl"));
+    expect(() => readDocuments(join(dir, "folder.jsonl"))).toThrow(`${join(dir, "folder.jsonl")}: cannot read the file (it is a folder)`);
   });
 });
