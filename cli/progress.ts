@@ -64,6 +64,7 @@ export function renderSummary(io: Io, s: RunSummary): string {
     : `${n(s.read)} read · ${n(s.written)} written · ${n(s.unchanged)} unchanged · ${n(s.deadLettered)} dead letters`;
   const lines = [`${mark} ${c.bold(s.flow)}  ${counts}  in ${(s.elapsedMs / 1000).toFixed(1)} s`];
   if (s.recovered > 0) lines.push(`  ${n(s.recovered)} writes of an interrupted run confirmed by the target`);
+  if (s.repeated > 0) lines.push(`  ${n(s.repeated)} records were read again under an id already read in this run (the source's pages shifted); each id was written once, in the version read last`);
   lines.push(...callLines(s.calls));
   for (const w of s.warnings) lines.push(`  ${c.yellow("warning")}: ${w}`);
   if (s.error) lines.push(`  ${c.red("error")}: ${s.error}`);

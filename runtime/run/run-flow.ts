@@ -48,6 +48,8 @@ export interface Progress {
   readonly written: number;
   readonly unchanged: number;
   readonly deadLettered: number;
+  /** Records read again in this run (the same id, a page shifted while it was read): written once. */
+  readonly repeated: number;
   /** Dry runs: rows that would be written for the first time or again. */
   readonly new: number;
   readonly changed: number;
@@ -96,7 +98,7 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
     warnings.push(line);
     log(`warning: ${line}`);
   };
-  const progress = { window: null as TimeWindow | null, windowIndex: 0, windows: 0, page: 0, windowTotal: null as number | null, read: 0, written: 0, unchanged: 0, deadLettered: 0, new: 0, changed: 0 };
+  const progress = { window: null as TimeWindow | null, windowIndex: 0, windows: 0, page: 0, windowTotal: null as number | null, read: 0, written: 0, unchanged: 0, deadLettered: 0, repeated: 0, new: 0, changed: 0 };
   const emit = () => options.onProgress?.({ ...progress });
   const sourceCall: CallTarget = { system: spec.source.connector, operation: spec.source.operation, credential: options.credentials?.source ?? "", rate: spec.source.rate, retry: spec.source.retry };
   const targetCall: CallTarget = { system: spec.target.connector, operation: spec.target.operation, credential: options.credentials?.target ?? "", rate: spec.target.rate, retry: spec.target.retry };
@@ -224,10 +226,17 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
             if (queued !== undefined) {
               batch[queued] = step;
               letters.delete(step.sourceId);
+              progress.repeated++;
+              continue;
+            }
+            const sent = sentSincePageStart.get(step.sourceId);
+            if (sent === step.hash) {
+              letters.delete(step.sourceId);
+              progress.repeated++;
               continue;
             }
             const before = known.get(step.sourceId);
-            if ((sentSincePageStart.get(step.sourceId) ?? before?.hash) === step.hash) {
+            if ((sent ?? before?.hash) === step.hash) {
               progress.unchanged++;
               letters.delete(step.sourceId);
               continue;
