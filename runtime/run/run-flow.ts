@@ -217,28 +217,32 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
           }
           const known = await store.written(spec.name, ids);
           sentSincePageStart.clear();
+          // Every record read counts once: written, unchanged, dead-lettered, or `repeated` when a later
+          // reading of its id in this run replaced it.
+          const supersede = (sourceId: string) => {
+            if (letters.delete(sourceId)) progress.repeated++;
+          };
           for (const step of steps) {
             if ("letter" in step) {
+              supersede(step.letter.sourceId);
               letters.set(step.letter.sourceId, step.letter);
               continue;
             }
+            supersede(step.sourceId);
             const queued = inBatch.get(step.sourceId);
             if (queued !== undefined) {
               batch[queued] = step;
-              letters.delete(step.sourceId);
               progress.repeated++;
               continue;
             }
             const sent = sentSincePageStart.get(step.sourceId);
             if (sent === step.hash) {
-              letters.delete(step.sourceId);
               progress.repeated++;
               continue;
             }
             const before = known.get(step.sourceId);
             if ((sent ?? before?.hash) === step.hash) {
               progress.unchanged++;
-              letters.delete(step.sourceId);
               continue;
             }
             if (dryRun) {
@@ -248,7 +252,6 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
             }
             inBatch.set(step.sourceId, batch.length);
             batch.push(step);
-            letters.delete(step.sourceId);
             if (batch.length >= spec.target.batch) await send();
           }
           emit();

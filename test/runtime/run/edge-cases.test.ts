@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderSummary } from "../../../cli/progress.js";
 import { CallMeter } from "../../../runtime/call-meter.js";
@@ -143,6 +144,47 @@ describe("a record read more than once in a run", () => {
 });
 
 // A regression here would read forever: these tests fail on a short timeout instead of hanging.
+describe("any run over records read more than once", () => {
+  it("accounts for every record once and ends with the last version of each id", async () => {
+    const rule = 'check {\n  name != "" "name is required"\n}\n';
+    await fc.assert(
+      fc.asyncProperty(
+        // Records over a few ids, some with an empty name (they fail the check), in pages of 3.
+        fc.array(fc.record({ id: fc.integer({ min: 1, max: 6 }), name: fc.constantFrom("", "a", "b", "c") }), { minLength: 1, maxLength: 24 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (records, batch) => {
+          const pages = Array.from({ length: Math.ceil(records.length / 3) }, (_, i) => records.slice(i * 3, i * 3 + 3));
+          // Two pages with the same ids would (rightly) stop the run as a source that ignores paging.
+          const idSets = pages.map((p) => p.map((r) => r.id).sort().join(","));
+          fc.pre(new Set(idSets).size === idSets.length);
+          const t = setup();
+          try {
+            const target = new Target();
+            const summary = await t.run(flow({ batch, rules: rule }), new PagedSource(pages), target);
+            expect(summary.read).toBe(records.length);
+            expect(summary.written + summary.unchanged + summary.deadLettered + summary.repeated).toBe(records.length);
+            const last = new Map(records.map((r) => [String(r.id), r.name]));
+            const letters = new Set((await t.openLetters()).map((l) => l.sourceId));
+            for (const [id, name] of last) {
+              if (name === "") expect(letters.has(id), `id ${id}`).toBe(true);
+              else {
+                expect(target.held.get(id), `id ${id}`).toEqual({ code: id, name });
+                expect(letters.has(id), `id ${id}`).toBe(false);
+              }
+            }
+          } finally {
+            await store?.close();
+            if (dir) rmSync(dir, { recursive: true, force: true });
+            store = undefined;
+            dir = undefined;
+          }
+        },
+      ),
+      { numRuns: 40, seed: 4 },
+    );
+  });
+});
+
 describe("stopping early stops the reader", { timeout: 10_000 }, () => {
   it("--limit reads no further than the pages it needs", async () => {
     const t = setup();
