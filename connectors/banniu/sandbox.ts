@@ -28,6 +28,7 @@ import { BANNIU_GATEWAY_PATH } from "./client.js";
 import { BANNIU_COLUMNS, BANNIU_PROJECT_ID, TaskTable, type BanniuTask } from "./sandbox-data.js";
 import { verifyBanniu } from "./sign.js";
 import { HeldSockets } from "../http/held-sockets.js";
+import { answerWireFault, isWireFault, sendText } from "../http/wire-faults.js";
 
 export { banniuGoods, BANNIU_COLUMNS, BANNIU_PROJECT_ID, type BanniuGoods, type BanniuTask } from "./sandbox-data.js";
 
@@ -218,26 +219,20 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
   }
 
   function inject(fault: SandboxFault, res: ServerResponse): void {
-    const socket = res.socket;
+    if (isWireFault(fault)) {
+      return answerWireFault(fault, res, held, {
+        html: HTML_PAGE,
+        jsonType: "application/json;charset=UTF-8",
+        truncated: () => {
+          const rows = Array.from({ length: Math.min(3, table.size) }, (_, i) => taskAt(i).columns);
+          const whole = JSON.stringify({ response: { code: 0, error_msg: null, total_results: table.size, page_no: 1, page_size: 3, has_next: true, map: { result: rows } } });
+          return whole.slice(0, Math.floor(whole.length / 2));
+        },
+      });
+    }
     switch (fault) {
       case "500":
-        return send(res, 500, "text/html", NGINX_500);
-      case "html":
-        return send(res, 200, "text/html; charset=utf-8", HTML_PAGE);
-      case "truncated": {
-        // Half of a real-looking answer: the body completes (its length matches), the JSON does not.
-        const rows = Array.from({ length: Math.min(3, table.size) }, (_, i) => taskAt(i).columns);
-        const whole = JSON.stringify({ response: { code: 0, error_msg: null, total_results: table.size, page_no: 1, page_size: 3, has_next: true, map: { result: rows } } });
-        return send(res, 200, "application/json;charset=UTF-8", whole.slice(0, Math.floor(whole.length / 2)));
-      }
-      case "reset":
-        // An RST, not a FIN: the client sees ECONNRESET, as from a crashed load balancer.
-        socket?.resetAndDestroy();
-        return;
-      case "timeout":
-        // Never answer: the client's own timeout ends the exchange, releaseHeld() ends what is left.
-        held.hold(socket);
-        return;
+        return sendText(res, 500, "text/html", NGINX_500);
       case "throttle":
         return sendJson(res, refuse("throttle"));
       case "session-lost":
@@ -314,10 +309,6 @@ function parseObject(body: Buffer): Record<string, unknown> | undefined {
 }
 
 function sendJson(res: ServerResponse, answer: Answer): void {
-  send(res, 200, "application/json;charset=UTF-8", JSON.stringify(answer));
+  sendText(res, 200, "application/json;charset=UTF-8", JSON.stringify(answer));
 }
 
-function send(res: ServerResponse, status: number, type: string, text: string): void {
-  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}

@@ -24,6 +24,7 @@ import { GUANYI_PATH } from "./client.js";
 import { ShopTable, type GuanyiShop } from "./sandbox-shops.js";
 import { verifyGuanyi } from "./sign.js";
 import { HeldSockets } from "../http/held-sockets.js";
+import { answerWireFault, isWireFault, sendText } from "../http/wire-faults.js";
 
 export type { GuanyiShop } from "./sandbox-shops.js";
 
@@ -118,26 +119,20 @@ export function createGuanyiSandbox(ctx: SandboxContext): GuanyiSandbox {
   }
 
   function inject(fault: SandboxFault, method: string, res: ServerResponse): void {
-    const socket = res.socket;
+    if (isWireFault(fault)) {
+      return answerWireFault(fault, res, held, {
+        html: HTML_PAGE,
+        jsonType: "application/json;charset=UTF-8",
+        truncated: () => {
+          const shops = Array.from({ length: Math.min(3, table.size) }, (_, i) => table.shop(i));
+          const whole = JSON.stringify({ success: true, errorCode: "", subErrorCode: "", errorDesc: "", subErrorDesc: "", requestMethod: method, shops, total: table.size });
+          return whole.slice(0, Math.floor(whole.length / 2));
+        },
+      });
+    }
     switch (fault) {
       case "500":
-        return send(res, 500, "text/plain; charset=utf-8", ERROR_500);
-      case "html":
-        return send(res, 200, "text/html; charset=utf-8", HTML_PAGE);
-      case "truncated": {
-        // Half of a real-looking answer: the body completes (its length matches), the JSON does not.
-        const shops = Array.from({ length: Math.min(3, table.size) }, (_, i) => table.shop(i));
-        const whole = JSON.stringify({ success: true, errorCode: "", subErrorCode: "", errorDesc: "", subErrorDesc: "", requestMethod: method, shops, total: table.size });
-        return send(res, 200, "application/json;charset=UTF-8", whole.slice(0, Math.floor(whole.length / 2)));
-      }
-      case "reset":
-        // An RST, not a FIN: the client sees ECONNRESET, as from a crashed load balancer.
-        socket?.resetAndDestroy();
-        return;
-      case "timeout":
-        // Never answer: the client's own timeout ends the exchange, releaseHeld() ends what is left.
-        held.hold(socket);
-        return;
+        return sendText(res, 500, "text/plain; charset=utf-8", ERROR_500);
       case "throttle":
         return sendJson(res, refuse("throttle", method));
       case "session-lost":
@@ -200,10 +195,6 @@ function dateParam(value: unknown): number | undefined | null {
 }
 
 function sendJson(res: ServerResponse, answer: Answer): void {
-  send(res, 200, "application/json;charset=UTF-8", JSON.stringify(answer));
+  sendText(res, 200, "application/json;charset=UTF-8", JSON.stringify(answer));
 }
 
-function send(res: ServerResponse, status: number, type: string, text: string): void {
-  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}

@@ -9,6 +9,7 @@ import { hashUnit, type ShopRecord } from "./test-records.js";
 import { TestSource, type PagingShape, type RouteAnswer, type TestSourceControl } from "./test-source.js";
 import { requireName, TestTarget, type RowRule, type TestTargetControl } from "./test-target.js";
 import { HeldSockets } from "./held-sockets.js";
+import { answerWireFault, isWireFault, sendText } from "./wire-faults.js";
 
 export type { ShopRecord } from "./test-records.js";
 export type { RowRule, TestTargetControl } from "./test-target.js";
@@ -154,27 +155,18 @@ export async function startHttpTestServer(options: HttpTestServerOptions = {}): 
   }
 
   function inject(fault: FaultName, path: string, res: ServerResponse): void {
-    const socket = res.socket;
+    if (isWireFault(fault)) {
+      return answerWireFault(fault, res, held, {
+        html: HTML_PAGE,
+        jsonType: "application/json; charset=utf-8",
+        truncated: () => (sourceShapes.has(path) ? '{"data":{"items":[{"id":1,"code":"SHOP000001","name":"杭州' : '{"results":[{"ok":true,"id":"C1"},{"ok":tr'),
+      });
+    }
     switch (fault) {
       case "429":
         return sendJson(res, { status: 429, body: { error: "too many requests" } }, undefined, { "retry-after": "1" });
       case "500":
         return sendJson(res, { status: 500, body: { error: "internal error (injected)" } });
-      case "html":
-        return sendText(res, 200, "text/html; charset=utf-8", HTML_PAGE);
-      case "truncated": {
-        // Half an answer of the right shape, sent with a length that matches: the body completes, the JSON does not.
-        const whole = sourceShapes.has(path) ? '{"data":{"items":[{"id":1,"code":"SHOP000001","name":"杭州' : '{"results":[{"ok":true,"id":"C1"},{"ok":tr';
-        return sendText(res, 200, "application/json; charset=utf-8", whole);
-      }
-      case "reset":
-        // An RST rather than a FIN: the client sees ECONNRESET, as from a crashed proxy.
-        socket?.resetAndDestroy();
-        return;
-      case "timeout":
-        // Never answer; the client's own timeout ends the exchange, close() ends what is left.
-        held.hold(socket);
-        return;
     }
   }
 
@@ -251,13 +243,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function sendJson(res: ServerResponse, answer: RouteAnswer, flushed?: () => void, headers: Record<string, string> = {}): void {
-  sendText(res, answer.status, "application/json; charset=utf-8", JSON.stringify(answer.body), flushed, headers);
-}
-
-function sendText(res: ServerResponse, status: number, type: string, text: string, flushed?: () => void, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, "content-type": type, "content-length": Buffer.byteLength(text) });
-  // end's callback runs once the answer is handed to the socket: the moment a crash test kills the client.
-  res.end(text, flushed);
+  sendText(res, answer.status, "application/json; charset=utf-8", JSON.stringify(answer.body), { headers, flushed });
 }
 
 function sendCanned(res: ServerResponse, canned: CannedAnswer): void {

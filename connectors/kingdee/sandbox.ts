@@ -19,6 +19,7 @@ import type { SandboxContext, SandboxHandler } from "../sandbox/handler.js";
 import { checkLogin, checkSignatureHeaders, isSigned } from "./sandbox-auth.js";
 import { FormTable, KingdeeRefusal, parseFilter, sandboxForm, type SandboxError, type SaveOptions } from "./sandbox-forms.js";
 import { HeldSockets } from "../http/held-sockets.js";
+import { answerWireFault, isWireFault, sendText } from "../http/wire-faults.js";
 
 /** The Kingdee sandbox, with its data and controls exposed for tests and shutdown. */
 export interface KingdeeSandbox extends SandboxHandler {
@@ -84,28 +85,21 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
   }
 
   function inject(fault: SandboxFault, op: string, req: IncomingMessage, res: ServerResponse): void {
-    switch (fault) {
-      case "500":
-        return send(res, 500, "text/html; charset=utf-8", ERROR_500);
-      case "html":
-        return send(res, 200, "text/html; charset=utf-8", HTML_PAGE);
-      case "truncated": {
-        const whole =
+    if (isWireFault(fault)) {
+      return answerWireFault(fault, res, held, {
+        html: HTML_PAGE,
+        jsonType: "application/json; charset=utf-8",
+        truncated: () =>
           op === "ExecuteBillQuery"
             ? '[["C0001","杭州'
             : op.startsWith("Login") || op === "ValidateUser"
               ? '{"Message":null,"MessageCode":"CheckPasswordPolicy","LoginResultType":1,"Con'
-              : '{"Result":{"ResponseStatus":{"IsSuccess":true,"Errors":[],"SuccessEntitys":[{"Id":100001,"Num';
-        return send(res, 200, "application/json; charset=utf-8", whole);
-      }
-      case "reset":
-        res.socket?.resetAndDestroy();
-        return;
-      case "timeout": {
-        const socket = res.socket;
-        held.hold(socket);
-        return;
-      }
+              : '{"Result":{"ResponseStatus":{"IsSuccess":true,"Errors":[],"SuccessEntitys":[{"Id":100001,"Num',
+      });
+    }
+    switch (fault) {
+      case "500":
+        return sendText(res, 500, "text/html; charset=utf-8", ERROR_500);
       case "throttle":
         return sendJson(res, answerFor(op, failure(14, LIMIT_REACHED)));
       case "session-lost": {
@@ -182,13 +176,13 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
     async handle(req, body, res) {
       const path = (req.url ?? "/").split("?")[0] ?? "/";
       const service = path.slice("/K3Cloud/".length);
-      if (!service.toLowerCase().endsWith(SERVICE_SUFFIX)) return send(res, 404, "text/html; charset=utf-8", "<html><body>404 - Not Found</body></html>");
+      if (!service.toLowerCase().endsWith(SERVICE_SUFFIX)) return sendText(res, 404, "text/html; charset=utf-8", "<html><body>404 - Not Found</body></html>");
       const full = service.slice(0, -SERVICE_SUFFIX.length);
       const dot = full.lastIndexOf(".");
       const op = full.slice(dot + 1);
       const family = full.slice(0, Math.max(0, dot));
       calls.set(op, (calls.get(op) ?? 0) + 1);
-      if (req.method !== "POST") return send(res, 405, "text/plain; charset=utf-8", "Method Not Allowed");
+      if (req.method !== "POST") return sendText(res, 405, "text/plain; charset=utf-8", "Method Not Allowed");
       const fault = ctx.dice.roll("kingdee", op);
       if (fault) return inject(fault, op, req, res);
       let json: Json;
@@ -273,11 +267,7 @@ function saveOptions(data: Record<string, unknown>): SaveOptions {
   };
 }
 
-function send(res: ServerResponse, status: number, type: string, text: string, headers: Record<string, string | string[]> = {}): void {
-  res.writeHead(status, { ...headers, "content-type": type, "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
 
 function sendJson(res: ServerResponse, body: Json, headers: Record<string, string | string[]> = {}): void {
-  send(res, 200, "application/json; charset=utf-8", JSON.stringify(body), headers);
+  sendText(res, 200, "application/json; charset=utf-8", JSON.stringify(body), { headers });
 }
