@@ -3,11 +3,9 @@
  * beside connectors/http/wire.ts because that one only POSTs JSON, while Banniu lists with GET and
  * signs the query string; the quoting, redaction and Retry-After helpers are shared.
  */
-import { CallError, type FaultKind } from "../../runtime/faults.js";
-import { kindOf, quote } from "../http/answer.js";
-import { parseRetryAfter } from "../http/retry-after.js";
+import { CallError } from "../../runtime/faults.js";
 import { redact } from "../http/wire.js";
-import { parseJson, readBody, readExcerpt, transportError, type Fail } from "../http/body.js";
+import { parseJson, readBody, readExcerpt, statusSaid, transientStatus, transportError, type Fail } from "../http/body.js";
 
 /** Where and how to call, fixed for a connector's life. */
 export interface BanniuWire {
@@ -84,10 +82,9 @@ export function hide(text: string, secrets: readonly string[]): string {
 /** The failure a non-2xx status means. Banniu answers its own errors with HTTP 200, so these come from the gateway's front. */
 function statusError(response: Response, excerpt: string, now: number, fail: Fail): CallError {
   const { status } = response;
-  const said = `answered HTTP ${status}${response.statusText ? ` ${quote(response.statusText)}` : ""}${excerpt ? ` ("${excerpt}")` : ""}`;
-  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
-  if (status === 429) return fail("throttled", said, { retryAfterMs });
-  if (status >= 500 && status <= 599) return fail("server", said, { retryAfterMs });
+  const said = statusSaid(response, excerpt);
+  const transient = transientStatus(response, said, now, fail);
+  if (transient) return transient;
   if (status === 401 || status === 403) return fail("credentials", `${said}: check FERRY_BANNIU_APP_KEY and FERRY_BANNIU_ACCESS_TOKEN`);
   if (status >= 300 && status <= 399) return fail("rejected", `${said}, a redirect: set FERRY_BANNIU_URL to the address that answers`);
   if (status >= 400 && status <= 499) return fail("rejected", said);

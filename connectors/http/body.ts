@@ -6,6 +6,7 @@
  */
 import type { CallError, FaultKind } from "../../runtime/faults.js";
 import { kindOf, quote } from "./answer.js";
+import { parseRetryAfter } from "./retry-after.js";
 
 /** Builds the CallError of one exchange (the connector adds the call name and redaction). */
 export type Fail = (kind: FaultKind, message: string, options?: { retryAfterMs?: number | undefined; cause?: unknown }) => CallError;
@@ -116,4 +117,20 @@ export function transportError(error: unknown, host: string, fail: Fail): CallEr
     if (meaning) return fail("network", `${meaning} (${host}, ${code})`, { cause: error });
   }
   return fail("network", `request to ${host} failed: ${quote(innermost || kindOf(error), 200)}`, { cause: error });
+}
+
+/** What a non-2xx answer said, for messages: `answered HTTP 502 "Bad Gateway" ("<excerpt>")`. */
+export function statusSaid(response: Response, excerpt: string): string {
+  return `answered HTTP ${response.status}${response.statusText ? ` ${quote(response.statusText)}` : ""}${excerpt ? ` ("${excerpt}")` : ""}`;
+}
+
+/**
+ * The retryable statuses every system's front answers alike, 429 and 5xx, with the wait their
+ * Retry-After asks for; undefined for any other status, which each connector maps itself.
+ */
+export function transientStatus(response: Response, said: string, now: number, fail: Fail): CallError | undefined {
+  const { status } = response;
+  if (status !== 429 && !(status >= 500 && status <= 599)) return undefined;
+  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
+  return fail(status === 429 ? "throttled" : "server", said, { retryAfterMs });
 }

@@ -5,7 +5,7 @@
  * fault holds the request until the client gives up.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { hashUnit, type ShopRecord } from "./test-records.js";
+import { hashUnit } from "./test-records.js";
 import { TestSource, type PagingShape, type RouteAnswer, type TestSourceControl } from "./test-source.js";
 import { requireName, TestTarget, type RowRule, type TestTargetControl } from "./test-target.js";
 import { HeldSockets } from "./held-sockets.js";

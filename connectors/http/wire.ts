@@ -3,9 +3,8 @@
  * runtime retries on the class alone, so every failure leaves here as a CallError of the right kind.
  */
 import { CallError, type FaultKind } from "../../runtime/faults.js";
-import { kindOf, quote } from "./answer.js";
-import { parseRetryAfter } from "./retry-after.js";
-import { parseJson, readBody, readExcerpt, transportError, type Fail } from "./body.js";
+import { quote } from "./answer.js";
+import { parseJson, readBody, readExcerpt, statusSaid, transientStatus, transportError, type Fail } from "./body.js";
 
 /** Where and how to call, fixed for a connector's life. */
 export interface WireConfig {
@@ -73,14 +72,12 @@ export async function postJson(config: WireConfig, exchange: Exchange): Promise<
   }
 }
 
-
 /** The failure a non-2xx status means. */
 function statusError(response: Response, excerpt: string, now: number, fail: Fail): CallError {
   const { status } = response;
-  const said = `answered HTTP ${status}${response.statusText ? ` ${quote(response.statusText)}` : ""}${excerpt ? ` ("${excerpt}")` : ""}`;
-  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
-  if (status === 429) return fail("throttled", said, { retryAfterMs });
-  if (status >= 500 && status <= 599) return fail("server", said, { retryAfterMs });
+  const said = statusSaid(response, excerpt);
+  const transient = transientStatus(response, said, now, fail);
+  if (transient) return transient;
   if (status === 401 || status === 403) return fail("credentials", `${said}: check FERRY_HTTP_TOKEN`);
   if (status >= 300 && status <= 399) {
     const location = response.headers.get("location");

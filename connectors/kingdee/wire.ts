@@ -3,11 +3,9 @@
  * The generic http wire (../http/wire.ts) cannot carry Kingdee's cookies or signature headers, nor
  * hand back Set-Cookie; this is its Kingdee twin and reuses its quoting, redaction and Retry-After.
  */
-import { CallError, type FaultKind } from "../../runtime/faults.js";
-import { kindOf, quote } from "../http/answer.js";
-import { parseRetryAfter } from "../http/retry-after.js";
+import { CallError } from "../../runtime/faults.js";
 import { redact } from "../http/wire.js";
-import { parseJson, readBody, readExcerpt, transportError, type Fail } from "../http/body.js";
+import { parseJson, readBody, readExcerpt, statusSaid, transientStatus, transportError, type Fail } from "../http/body.js";
 
 /** Fixed for a connector's life. */
 export interface KingdeeWire {
@@ -89,10 +87,9 @@ export function scrub(wire: KingdeeWire, text: string): string {
 
 function statusError(response: Response, excerpt: string, now: number, fail: Fail): CallError {
   const { status } = response;
-  const said = `answered HTTP ${status}${response.statusText ? ` ${quote(response.statusText)}` : ""}${excerpt ? ` ("${excerpt}")` : ""}`;
-  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
-  if (status === 429) return fail("throttled", said, { retryAfterMs });
-  if (status >= 500 && status <= 599) return fail("server", said, { retryAfterMs });
+  const said = statusSaid(response, excerpt);
+  const transient = transientStatus(response, said, now, fail);
+  if (transient) return transient;
   if (status === 401 || status === 403) return fail("credentials", `${said}: check the FERRY_KINGDEE_* login variables`);
   if (status >= 300 && status <= 399) return fail("rejected", `${said}, a redirect: set FERRY_KINGDEE_URL to the address that answers (https?)`);
   if (status === 404) return fail("rejected", `${said}: no such service; FERRY_KINGDEE_URL should be the server address (…/K3Cloud/ is appended)`);
