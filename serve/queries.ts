@@ -5,8 +5,8 @@
  * they are looked up in sqlite_master on every read and their columns discovered, never assumed.
  */
 import type Database from "better-sqlite3";
-import type { CallStats, DeadLetterStage, RunRecord } from "../runtime/state/store.js";
-import { toRun, type RunRow } from "../runtime/state/sqlite.js";
+import type { CallStats, DeadLetter, DeadLetterStage, RunRecord } from "../runtime/state/store.js";
+import { toDeadLetter, toRun, type DeadLetterRow, type RunRow } from "../runtime/state/sqlite.js";
 import { MASK, SECRET_KEY, type Masker } from "./security.js";
 
 type Db = Database.Database;
@@ -31,21 +31,8 @@ export interface FlowSummary {
   readonly runs: number;
 }
 
-/** A dead letter with its payloads parsed and masked. */
-export interface DeadLetterView {
-  readonly id: number;
-  readonly flow: string;
-  readonly runId: number;
-  readonly sourceId: string;
-  readonly stage: DeadLetterStage;
-  readonly reason: string;
-  /** The source record, masked. */
-  readonly record: unknown;
-  /** The mapped row (when mapping got that far), masked. */
-  readonly row: unknown;
-  readonly createdAt: number;
-  readonly resolvedAt: number | null;
-}
+/** A dead letter as the store reads it, with its texts and payloads masked. */
+export type DeadLetterView = DeadLetter;
 
 /** Hours in the usage charts. */
 export const USAGE_HOURS = 48;
@@ -102,20 +89,6 @@ export interface MetricsSnapshot {
   readonly lastRuns: readonly { readonly flow: string; readonly status: string; readonly at: number }[];
 }
 
-
-interface LetterRow {
-  id: number;
-  flow: string;
-  run_id: number;
-  source_id: string;
-  stage: DeadLetterStage;
-  reason: string;
-  record: string | null;
-  row: string | null;
-  created_at: number;
-  resolved_at: number | null;
-}
-
 interface CallRow {
   system: string;
   operation: string;
@@ -154,8 +127,8 @@ function prepareAll(db: Db) {
     checkpoints: readOnly<[], { flow: string; value: string }>(db, "SELECT flow, value FROM checkpoints"),
     run: readOnly<[number], RunRow>(db, "SELECT * FROM runs WHERE id = ?"),
     runsOfFlow: readOnly<[string, number], RunRow>(db, "SELECT * FROM runs WHERE flow = ? ORDER BY id DESC LIMIT ?"),
-    openLetters: readOnly<[string, number], LetterRow>(db, "SELECT * FROM dead_letters WHERE flow = ? AND resolved_at IS NULL ORDER BY id LIMIT ?"),
-    resolvedLetters: readOnly<[string, number], LetterRow>(
+    openLetters: readOnly<[string, number], DeadLetterRow>(db, "SELECT * FROM dead_letters WHERE flow = ? AND resolved_at IS NULL ORDER BY id LIMIT ?"),
+    resolvedLetters: readOnly<[string, number], DeadLetterRow>(
       db,
       "SELECT * FROM dead_letters WHERE flow = ? AND resolved_at IS NOT NULL ORDER BY resolved_at DESC, id DESC LIMIT ?",
     ),
@@ -194,15 +167,6 @@ function prepareAll(db: Db) {
   };
 }
 
-function parseJson(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 /** Read-only queries of the console over an open state database. */
 export class ConsoleQueries {
   private readonly st: ReturnType<typeof prepareAll>;
@@ -228,19 +192,10 @@ export class ConsoleQueries {
     return { ...run, flow: this.mask.text(run.flow), error: run.error === null ? null : this.mask.text(run.error) };
   }
 
-  private toLetter(r: LetterRow): DeadLetterView {
-    return {
-      id: r.id,
-      flow: this.mask.text(r.flow),
-      runId: r.run_id,
-      sourceId: this.mask.text(r.source_id),
-      stage: r.stage,
-      reason: this.mask.text(r.reason),
-      record: this.mask.value(parseJson(r.record)),
-      row: this.mask.value(parseJson(r.row)),
-      createdAt: r.created_at,
-      resolvedAt: r.resolved_at,
-    };
+  private toLetter(r: DeadLetterRow): DeadLetterView {
+    const letter = toDeadLetter(r);
+    const mask = this.mask;
+    return { ...letter, flow: mask.text(letter.flow), sourceId: mask.text(letter.sourceId), reason: mask.text(letter.reason), record: mask.value(letter.record), row: mask.value(letter.row) };
   }
 
   /** Flows with any state, sorted; names as stored (use for lookups, never for display unmasked). */

@@ -244,7 +244,8 @@ interface EntryRow {
   updated_at: number;
 }
 
-interface DeadLetterRow {
+/** A `dead_letters` row as stored (the console reads it too). */
+export interface DeadLetterRow {
   id: number;
   flow: string;
   run_id: number;
@@ -528,7 +529,7 @@ function toEntry(r: EntryRow): WrittenEntry {
   return { sourceId: r.source_id, targetId: r.target_id, hash: r.hash, key: r.key, updatedAt: r.updated_at };
 }
 
-function toDeadLetter(r: DeadLetterRow): DeadLetter {
+export function toDeadLetter(r: DeadLetterRow): DeadLetter {
   return {
     id: r.id,
     flow: r.flow,
