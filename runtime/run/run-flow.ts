@@ -13,6 +13,7 @@ import { lockFlow, type HeldLock } from "./flow-lock.js";
 import { idOf, noIdKey, RecordMapper } from "./map-record.js";
 import { readPages, type Page } from "./paging.js";
 import { BoundedQueue } from "./queue.js";
+import { WriteUnit } from "./write-unit.js";
 import { cutWindows, windowBounds, type TimeWindow } from "./windows.js";
 
 export interface RunOptions {
@@ -164,23 +165,12 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
       })();
 
       const mapper = new RecordMapper(flow, paramCtx);
-      let batch: OutgoingRow[] = [];
-      // The unsent batch's rows by source id, with their place in it: a record read twice before its
-      // batch is written (a page shifted under us) is written once, in its latest version.
-      const inBatch = new Map<string, number>();
-      // Rows sent since the page's write-record entries were read, which therefore lack them.
-      const sentSincePageStart = new Map<string, string>();
-      // Map and check failures since the last batch, by source id. A later version of the record
-      // replaces its letter, or drops it when that version maps and is written.
-      let letters = new Map<string, DeadLetterInput>();
+      const unit = new WriteUnit(progress, dryRun);
       const send = async (checkpoint?: string) => {
-        const outcome = await writer.write(batch, { deadLetters: [...letters.values()], checkpoint });
+        const { rows, letters } = unit.take();
+        const outcome = await writer.write(rows, { deadLetters: letters, checkpoint });
         progress.written += outcome.written;
         progress.deadLettered += outcome.deadLettered;
-        for (const r of batch) sentSincePageStart.set(r.sourceId, r.hash);
-        batch = [];
-        letters = new Map();
-        inBatch.clear();
       };
       try {
         for await (const page of queue.drain()) {
@@ -216,43 +206,14 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
             steps.push({ sourceId, record, row: mapped.row, hash: contentHash(mapped.row), key: keyOf(mapped.row, spec.target.idcheck) });
           }
           const known = await store.written(spec.name, ids);
-          sentSincePageStart.clear();
-          // Every record read counts once: written, unchanged, dead-lettered, or `repeated` when a later
-          // reading of its id in this run replaced it.
-          const supersede = (sourceId: string) => {
-            if (letters.delete(sourceId)) progress.repeated++;
-          };
+          unit.pageStarted();
           for (const step of steps) {
             if ("letter" in step) {
-              supersede(step.letter.sourceId);
-              letters.set(step.letter.sourceId, step.letter);
+              unit.addLetter(step.letter);
               continue;
             }
-            supersede(step.sourceId);
-            const queued = inBatch.get(step.sourceId);
-            if (queued !== undefined) {
-              batch[queued] = step;
-              progress.repeated++;
-              continue;
-            }
-            const sent = sentSincePageStart.get(step.sourceId);
-            if (sent === step.hash) {
-              progress.repeated++;
-              continue;
-            }
-            const before = known.get(step.sourceId);
-            if ((sent ?? before?.hash) === step.hash) {
-              progress.unchanged++;
-              continue;
-            }
-            if (dryRun) {
-              if (before) progress.changed++;
-              else progress.new++;
-              continue;
-            }
-            inBatch.set(step.sourceId, batch.length);
-            batch.push(step);
-            if (batch.length >= spec.target.batch) await send();
+            unit.addRow(step, known.get(step.sourceId));
+            if (unit.size >= spec.target.batch) await send();
           }
           emit();
           await store.progress(runId, { read: progress.read, written: progress.written, unchanged: progress.unchanged, deadLettered: progress.deadLettered });
@@ -269,8 +230,8 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
       }
       // The window's last rows, its dead letters and its checkpoint: one transaction.
       const checkpoint = !limitReached && window ? String(window.endMs) : undefined;
-      if (dryRun) progress.deadLettered += letters.size;
-      else if (batch.length > 0 || letters.size > 0 || checkpoint !== undefined) await send(checkpoint);
+      if (dryRun) progress.deadLettered += unit.letters;
+      else if (unit.size > 0 || unit.letters > 0 || checkpoint !== undefined) await send(checkpoint);
       emit();
       if (limitReached) {
         log(`stopped after ${progress.read} records (--limit); the window is not checkpointed`);
