@@ -4,9 +4,18 @@
  * the runtime reads defaults (rates, retries, page sizes) from them.
  */
 
+/** Where a definition was written: a spec file under systems/ (built-in or the project's). */
+export interface Origin {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
 export type FieldType = "string" | "int" | "number" | "bool" | "date" | "datetime" | "ref" | "object" | "array";
 
 export interface FieldSchema {
+  /** Where the field was defined. */
+  readonly origin?: Origin;
   readonly name: string;
   readonly type: FieldType;
   /** The system always sends it (source) or refuses a row without it (target). */
@@ -44,6 +53,8 @@ export interface RecordSchema {
 }
 
 export interface ParamSchema {
+  readonly label?: string;
+  readonly origin?: Origin;
   readonly name: string;
   readonly type: FieldType;
   readonly required?: boolean;
@@ -52,6 +63,8 @@ export interface ParamSchema {
 }
 
 export interface OptionSchema {
+  readonly label?: string;
+  readonly origin?: Origin;
   readonly name: string;
   readonly type: "bool" | "number" | "string";
   readonly description: string;
@@ -60,6 +73,7 @@ export interface OptionSchema {
 
 /** A target object of systems that write through forms (Kingdee). */
 export interface FormSchema {
+  readonly origin?: Origin;
   readonly id: string;
   readonly title: string;
   /** Internal key field (Kingdee FCUSTID for BD_Customer). */
@@ -82,6 +96,14 @@ export interface OperationLimits {
 }
 
 export interface OperationSchema {
+  /** The system's own name of the operation (e.g. 店铺查询). */
+  readonly label?: string;
+  readonly origin?: Origin;
+  /**
+   * The read operation of the same system that answers which rows a write left, so an ambiguous
+   * failure or a crash is settled by asking instead of sending again. Absent: the writes are at-least-once.
+   */
+  readonly confirm?: string;
   /** The name written in `.map` files, e.g. "gy.erp.shop.get", "batchSave". */
   readonly name: string;
   /**
@@ -119,6 +141,13 @@ export interface OperationSchema {
 }
 
 export interface ConnectorCatalog {
+  /** The built-in protocol kind the system speaks (envelope, signature, sessions, error answers). */
+  readonly protocol?: string;
+  readonly description?: string;
+  readonly connection?: SystemConnection;
+  /** The spec files that define the system, the defining one first. */
+  readonly files?: readonly string[];
+  readonly origin?: Origin;
   readonly name: string;
   readonly title: string;
   readonly operations: readonly OperationSchema[];
@@ -132,4 +161,10 @@ export interface ConnectorCatalog {
     readonly retry: { readonly attempts: number; readonly minMs: number; readonly maxMs: number };
     readonly timeoutMs: number;
   };
+}
+
+/** Where a system is and which variables hold its credentials. */
+export interface SystemConnection {
+  readonly url?: { readonly variable: string; readonly default?: string };
+  readonly credentials: readonly { readonly variable: string; readonly description: string; readonly secret: boolean; readonly required: boolean }[];
 }

@@ -1,0 +1,437 @@
+/**
+ * A spec document that fits the schema, turned into the catalog the checker and the runtime read:
+ * durations and rates into milliseconds, mappings of named definitions into ordered lists, each
+ * definition carrying where it was written. What the schema cannot say (a regular expression that
+ * does not compile, a reference to an operation that does not exist) is checked here.
+ */
+import type {
+  ConnectorCatalog,
+  FieldSchema,
+  FormSchema,
+  OpenKeys,
+  OperationSchema,
+  OptionSchema,
+  ParamSchema,
+  Rate,
+  RecordSchema,
+  SystemConnection,
+} from "../catalog.js";
+import type { SpecFile, SpecPath, SpecProblem } from "./spec-file.js";
+
+/** The document as the schema describes it (only what conversion reads). */
+export interface SpecDocument {
+  readonly system?: string;
+  readonly extends?: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly protocol?: string;
+  readonly connection?: {
+    readonly url?: { readonly variable: string; readonly default?: string };
+    readonly credentials?: Readonly<Record<string, { readonly description: string; readonly secret?: boolean; readonly required?: boolean }>>;
+  };
+  readonly defaults?: { readonly rate?: string; readonly retry: { readonly attempts: number; readonly backoff: string }; readonly timeout: string };
+  readonly dynamic?: { readonly read: string; readonly write: string };
+  readonly operations?: Readonly<Record<string, OperationDocument>>;
+}
+
+export interface OperationDocument {
+  readonly kind?: "read" | "write";
+  readonly label?: string;
+  readonly description?: string;
+  readonly wireName?: string;
+  readonly method?: "GET" | "POST";
+  readonly params?: Readonly<Record<string, ParamDocument>>;
+  readonly anyParams?: boolean;
+  readonly record?: RecordDocument;
+  readonly forms?: Readonly<Record<string, FormDocument>>;
+  readonly options?: Readonly<Record<string, OptionDocument>>;
+  readonly response?: { readonly records: string; readonly total?: string; readonly paths?: readonly string[] };
+  readonly anyResponsePath?: boolean;
+  readonly limits?: { readonly maxWindow?: string; readonly maxPageSize?: number; readonly maxBatch?: number };
+  readonly defaults?: { readonly rate?: string; readonly batch?: number; readonly pageSize?: number };
+  readonly confirm?: string;
+}
+
+interface ParamDocument {
+  readonly type: FieldSchema["type"];
+  readonly required?: boolean;
+  readonly label?: string;
+  readonly description: string;
+  readonly default?: string | number | boolean;
+}
+
+interface OptionDocument {
+  readonly type: OptionSchema["type"];
+  readonly label?: string;
+  readonly description: string;
+  readonly default?: string | number | boolean;
+}
+
+interface FieldDocument {
+  readonly type: FieldSchema["type"];
+  readonly required?: boolean;
+  readonly label?: string;
+  readonly description?: string;
+  readonly refKey?: string;
+  readonly fields?: Readonly<Record<string, FieldDocument>>;
+  readonly openKeys?: OpenKeys;
+}
+
+export interface RecordDocument {
+  readonly title?: string;
+  readonly fields?: Readonly<Record<string, FieldDocument>>;
+  readonly openKeys?: OpenKeys;
+}
+
+export interface FormDocument {
+  readonly title?: string;
+  readonly key?: string;
+  readonly number?: string;
+  readonly rowTitle?: string;
+  readonly fields?: Readonly<Record<string, FieldDocument>>;
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30s` → 30000. The schema has checked the shape. */
+export function durationMs(text: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$/.exec(text);
+  if (!match) return Number.NaN;
+  return Math.round(Number(match[1]) * UNIT_MS[match[2]!]!);
+}
+
+/** `2/1s` → 2 calls per 1000 ms. */
+export function rateOf(text: string): Rate {
+  const [count = "", per = ""] = text.split("/");
+  return { count: Number(count), perMs: durationMs(per) };
+}
+
+/** Converts problems-free documents; problems it finds are added to `problems`. */
+export class CatalogBuilder {
+  constructor(
+    private readonly spec: SpecFile,
+    private readonly problems: SpecProblem[],
+  ) {}
+
+  /** The entries of the mapping at `path`, in the order the spec wrote them. */
+  private entries<T>(docs: Readonly<Record<string, T>>, path: SpecPath): [string, T][] {
+    const keys = this.spec.keysAt(path) ?? Object.keys(docs);
+    return keys.filter((k) => Object.hasOwn(docs, k)).map((k) => [k, docs[k]!]);
+  }
+
+  private problem(code: SpecProblem["code"], path: SpecPath, message: string, extra: Partial<SpecProblem> = {}, key = false): void {
+    this.problems.push({ code, message, file: this.spec.file, span: this.spec.locate(path, { key }), ...extra });
+  }
+
+  /** The catalog of a document naming `system`. */
+  system(doc: SpecDocument): ConnectorCatalog | undefined {
+    const name = doc.system!;
+    let ok = true;
+    for (const key of ["title", "protocol", "defaults"] as const) {
+      if (doc[key] === undefined) {
+        this.problem("MAP5002", [], `the spec of system \`${name}\` is missing \`${key}\``, { label: `add \`${key}\`` });
+        ok = false;
+      }
+    }
+    if (!ok) return undefined;
+    const operations = this.operations(doc.operations ?? {}, ["operations"]);
+    const catalog: ConnectorCatalog = {
+      name,
+      title: doc.title!,
+      ...(doc.description ? { description: doc.description } : {}),
+      protocol: doc.protocol!,
+      connection: this.connection(doc.connection),
+      operations,
+      defaults: this.defaults(doc.defaults!),
+      files: [this.spec.file],
+      origin: this.spec.origin(["system"]),
+    };
+    if (doc.dynamic) {
+      const read = this.templateOf(catalog, doc.dynamic.read, "read");
+      const write = this.templateOf(catalog, doc.dynamic.write, "write");
+      if (!read || !write) return undefined;
+      return { ...catalog, dynamic: { read, write } };
+    }
+    this.checkConfirms(catalog, catalog.operations);
+    return catalog;
+  }
+
+  /** Operations, forms, options, params and fields `doc` adds to `base`; conflicts are problems. */
+  extend(base: ConnectorCatalog, doc: SpecDocument): ConnectorCatalog {
+    for (const key of ["title", "protocol", "connection", "defaults", "dynamic", "description"] as const) {
+      if (doc[key] !== undefined) {
+        this.problem("MAP5004", [key], `\`${key}\` of system \`${base.name}\` is defined by ${base.files?.[0] ?? "ferry"}; a spec that extends it can only add operations, forms, options, params and fields`, { label: "cannot be changed here" }, true);
+      }
+    }
+    const operations = [...base.operations];
+    for (const [name, opDoc] of this.entries(doc.operations ?? {}, ["operations"])) {
+      const at = operations.findIndex((op) => op.name === name);
+      if (at < 0) {
+        const added = this.operation(name, opDoc, ["operations", name]);
+        if (added) operations.push(added);
+        continue;
+      }
+      operations[at] = this.extendOperation(operations[at]!, opDoc, ["operations", name]);
+    }
+    const catalog = { ...base, operations, files: [...(base.files ?? []), this.spec.file] };
+    this.checkConfirms(catalog, operations.filter((op) => !base.operations.includes(op)));
+    return catalog;
+  }
+
+  private templateOf(catalog: ConnectorCatalog, name: string, direction: "read" | "write"): OperationSchema | undefined {
+    const op = catalog.operations.find((o) => o.name === name);
+    if (!op || op.direction !== direction) {
+      this.problem("MAP5003", ["dynamic", direction], `\`dynamic.${direction}\` names \`${name}\`, which is not a ${direction} operation of \`${catalog.name}\``, {
+        got: name,
+        expected: catalog.operations.filter((o) => o.direction === direction).map((o) => o.name),
+      });
+      return undefined;
+    }
+    return op;
+  }
+
+  private checkConfirms(catalog: ConnectorCatalog, operations: readonly OperationSchema[]): void {
+    for (const op of operations) {
+      if (op.confirm === undefined) continue;
+      const reader = catalog.operations.find((o) => o.name === op.confirm);
+      if (!reader || reader.direction !== "read") {
+        this.problem("MAP5003", ["operations", op.name, "confirm"], `\`confirm\` of \`${op.name}\` names \`${op.confirm}\`, which is not a read operation of \`${catalog.name}\``, {
+          got: op.confirm,
+          expected: catalog.operations.filter((o) => o.direction === "read").map((o) => o.name),
+        });
+      }
+    }
+  }
+
+  private connection(doc: SpecDocument["connection"]): SystemConnection {
+    return {
+      ...(doc?.url ? { url: doc.url } : {}),
+      credentials: this.entries(doc?.credentials ?? {}, ["connection", "credentials"]).map(([variable, c]) => ({ variable, description: c.description, secret: c.secret ?? true, required: c.required ?? true })),
+    };
+  }
+
+  private defaults(doc: NonNullable<SpecDocument["defaults"]>): ConnectorCatalog["defaults"] {
+    const [min = "", max = ""] = doc.retry.backoff.split("..");
+    if (durationMs(min) > durationMs(max)) {
+      this.problem("MAP5005", ["defaults", "retry", "backoff"], `the backoff's first wait (${min}) is longer than its longest (${max})`, { label: "write it shortest..longest" });
+    }
+    return {
+      ...(doc.rate ? { rate: rateOf(doc.rate) } : {}),
+      retry: { attempts: doc.retry.attempts, minMs: durationMs(min), maxMs: durationMs(max) },
+      timeoutMs: durationMs(doc.timeout),
+    };
+  }
+
+  private operations(docs: Readonly<Record<string, OperationDocument>>, path: SpecPath): OperationSchema[] {
+    const out: OperationSchema[] = [];
+    for (const [name, doc] of this.entries(docs, path)) {
+      const op = this.operation(name, doc, ["operations", name]);
+      if (op) out.push(op);
+    }
+    return out;
+  }
+
+  private operation(name: string, doc: OperationDocument, path: SpecPath): OperationSchema | undefined {
+    if (doc.kind === undefined) {
+      this.problem("MAP5002", path, `operation \`${name}\` is missing \`kind\` (read or write)`, { label: "add `kind: read` or `kind: write`" }, true);
+      return undefined;
+    }
+    if (doc.description === undefined) {
+      this.problem("MAP5002", path, `operation \`${name}\` is missing \`description\``, { label: "say what it does" }, true);
+      return undefined;
+    }
+    const direction = doc.kind;
+    if (direction === "write" && doc.response) this.problem("MAP5005", [...path, "response"], `\`response\` describes what a read answers; \`${name}\` is a write operation`, {}, true);
+    if (direction === "read" && doc.forms) this.problem("MAP5005", [...path, "forms"], `\`forms\` are what a write saves; \`${name}\` is a read operation`, {}, true);
+    const record = doc.record ? this.record(doc.record, `${name} ${direction === "read" ? "records" : "rows"}`, [...path, "record"]) : undefined;
+    const response = doc.response ? { records: doc.response.records, ...(doc.response.total ? { total: doc.response.total } : {}), paths: doc.response.paths ?? [doc.response.records, ...(doc.response.total ? [doc.response.total] : [])] } : undefined;
+    const limits = doc.limits
+      ? {
+          ...(doc.limits.maxWindow ? { maxWindowMs: durationMs(doc.limits.maxWindow) } : {}),
+          ...(doc.limits.maxPageSize !== undefined ? { maxPageSize: doc.limits.maxPageSize } : {}),
+          ...(doc.limits.maxBatch !== undefined ? { maxBatch: doc.limits.maxBatch } : {}),
+        }
+      : undefined;
+    const defaults = doc.defaults
+      ? {
+          ...(doc.defaults.rate ? { rate: rateOf(doc.defaults.rate) } : {}),
+          ...(doc.defaults.batch !== undefined ? { batch: doc.defaults.batch } : {}),
+          ...(doc.defaults.pageSize !== undefined ? { pageSize: doc.defaults.pageSize } : {}),
+        }
+      : undefined;
+    return {
+      name,
+      ...(doc.wireName ? { wireName: doc.wireName } : {}),
+      ...(doc.label ? { label: doc.label } : {}),
+      direction,
+      description: doc.description,
+      method: doc.method ?? "POST",
+      params: this.params(doc.params ?? {}, [...path, "params"]),
+      ...(doc.anyParams ? { anyParams: true } : {}),
+      ...(record ? { record } : {}),
+      ...(doc.forms ? { forms: this.forms(doc.forms, [...path, "forms"]) } : {}),
+      ...(doc.options ? { options: this.options(doc.options, [...path, "options"]) } : {}),
+      ...(response ? { response } : {}),
+      ...(doc.anyResponsePath ? { anyResponsePath: true } : {}),
+      ...(limits ? { limits } : {}),
+      ...(defaults ? { defaults } : {}),
+      ...(doc.confirm ? { confirm: doc.confirm } : {}),
+      origin: this.spec.origin(path),
+    };
+  }
+
+  /** An operation a spec extends: new params, forms, form fields, options and record fields only. */
+  private extendOperation(base: OperationSchema, doc: OperationDocument, path: SpecPath): OperationSchema {
+    const additive = new Set(["params", "forms", "options", "record"]);
+    for (const key of Object.keys(doc)) {
+      if (!additive.has(key)) {
+        this.problem("MAP5004", [...path, key], `\`${key}\` of operation \`${base.name}\` is defined in ${originText(base.origin)}; an extending spec can only add params, forms, options and fields`, { label: "cannot be changed here" }, true);
+      }
+    }
+    const params = [...base.params, ...this.additions(base.params, this.params(doc.params ?? {}, [...path, "params"]), [...path, "params"], "param")];
+    const options = doc.options ? [...(base.options ?? []), ...this.additions(base.options ?? [], this.options(doc.options, [...path, "options"]), [...path, "options"], "option")] : base.options;
+    let forms = base.forms;
+    if (doc.forms) {
+      const merged = [...(base.forms ?? [])];
+      for (const [id, formDoc] of this.entries(doc.forms, [...path, "forms"])) {
+        const at = merged.findIndex((f) => f.id === id);
+        const formPath = [...path, "forms", id];
+        if (at < 0) {
+          merged.push(this.form(id, formDoc, formPath));
+          continue;
+        }
+        const existing = merged[at]!;
+        for (const key of ["title", "key", "number", "rowTitle"] as const) {
+          if (formDoc[key] !== undefined) this.problem("MAP5004", [...formPath, key], `\`${key}\` of form \`${id}\` is defined in ${originText(existing.origin)}; an extending spec can only add fields`, { label: "cannot be changed here" }, true);
+        }
+        const fields = this.fields(formDoc.fields ?? {}, [...formPath, "fields"]);
+        merged[at] = { ...existing, row: { ...existing.row, fields: [...existing.row.fields, ...this.additions(existing.row.fields, fields, [...formPath, "fields"], "field")] } };
+      }
+      forms = merged;
+    }
+    let record = base.record;
+    if (doc.record) {
+      const recordPath = [...path, "record"];
+      if (!record) {
+        record = this.record(doc.record, `${base.name} ${base.direction === "read" ? "records" : "rows"}`, recordPath);
+      } else {
+        if (doc.record.title !== undefined || doc.record.openKeys !== undefined) {
+          this.problem("MAP5004", recordPath, `the record of \`${base.name}\` is defined in ${originText(base.origin)}; an extending spec can only add fields to it`, { label: "only `fields` can be added" }, true);
+        }
+        const fields = this.fields(doc.record.fields ?? {}, [...recordPath, "fields"]);
+        record = { ...record, fields: [...record.fields, ...this.additions(record.fields, fields, [...recordPath, "fields"], "field")] };
+      }
+    }
+    return { ...base, params, ...(options ? { options } : {}), ...(forms ? { forms } : {}), ...(record ? { record } : {}) };
+  }
+
+  /** The definitions of `added` not already in `existing`; a name defined twice is a problem. */
+  private additions<T extends { readonly name: string; readonly origin?: import("../catalog.js").Origin }>(existing: readonly T[], added: readonly T[], path: SpecPath, what: string): T[] {
+    const out: T[] = [];
+    for (const item of added) {
+      const earlier = existing.find((e) => e.name === item.name);
+      if (earlier) {
+        this.problem("MAP5004", [...path, item.name], `${what} \`${item.name}\` is already defined in ${originText(earlier.origin)}`, { label: "defined twice" }, true);
+        continue;
+      }
+      out.push(item);
+    }
+    return out;
+  }
+
+  private params(docs: Readonly<Record<string, ParamDocument>>, path: SpecPath): ParamSchema[] {
+    return this.entries(docs, path).map(([name, p]) => ({
+      name,
+      type: p.type,
+      ...(p.required ? { required: true } : {}),
+      ...(p.label ? { label: p.label } : {}),
+      description: p.description,
+      ...(p.default !== undefined ? { default: p.default } : {}),
+      origin: this.spec.origin([...path, name]),
+    }));
+  }
+
+  private options(docs: Readonly<Record<string, OptionDocument>>, path: SpecPath): OptionSchema[] {
+    return this.entries(docs, path).map(([name, o]) => {
+      if (o.default !== undefined && typeof o.default !== (o.type === "bool" ? "boolean" : o.type)) {
+        this.problem("MAP5005", [...path, name, "default"], `the default of option \`${name}\` is ${JSON.stringify(o.default)}, not a ${o.type}`, { label: `expected a ${o.type}` });
+      }
+      return {
+        name,
+        type: o.type,
+        ...(o.label ? { label: o.label } : {}),
+        description: o.description,
+        ...(o.default !== undefined ? { default: o.default } : {}),
+        origin: this.spec.origin([...path, name]),
+      };
+    });
+  }
+
+  private forms(docs: Readonly<Record<string, FormDocument>>, path: SpecPath): FormSchema[] {
+    return this.entries(docs, path).map(([id, f]) => this.form(id, f, [...path, id]));
+  }
+
+  private form(id: string, doc: FormDocument, path: SpecPath): FormSchema {
+    for (const key of ["title", "key", "number"] as const) {
+      if (doc[key] === undefined) this.problem("MAP5002", path, `form \`${id}\` is missing \`${key}\``, { label: `add \`${key}\`` }, true);
+    }
+    const fields = this.fields(doc.fields ?? {}, [...path, "fields"]);
+    for (const key of ["key", "number"] as const) {
+      const name = doc[key];
+      if (name !== undefined && !fields.some((f) => f.name === name)) {
+        this.problem("MAP5003", [...path, key], `the ${key} field \`${name}\` of form \`${id}\` is not one of its fields`, { got: name, expected: fields.map((f) => f.name) });
+      }
+    }
+    return {
+      id,
+      title: doc.title ?? id,
+      key: doc.key ?? "",
+      number: doc.number ?? "",
+      row: { title: doc.rowTitle ?? `${id} rows`, fields },
+      origin: this.spec.origin(path),
+    };
+  }
+
+  private record(doc: RecordDocument, title: string, path: SpecPath): RecordSchema {
+    if (doc.openKeys) this.checkPattern(doc.openKeys, [...path, "openKeys", "pattern"]);
+    return { title: doc.title ?? title, fields: this.fields(doc.fields ?? {}, [...path, "fields"]), ...(doc.openKeys ? { openKeys: doc.openKeys } : {}) };
+  }
+
+  private fields(docs: Readonly<Record<string, FieldDocument>>, path: SpecPath): FieldSchema[] {
+    return this.entries(docs, path).map(([name, f]) => this.field(name, f, [...path, name]));
+  }
+
+  private field(name: string, doc: FieldDocument, path: SpecPath): FieldSchema {
+    if (doc.refKey !== undefined && doc.type !== "ref") {
+      this.problem("MAP5005", [...path, "refKey"], `\`refKey\` belongs to ref fields; \`${name}\` is of type ${doc.type}`, { label: "only for `type: ref`" }, true);
+    }
+    if ((doc.fields !== undefined || doc.openKeys !== undefined) && doc.type !== "object" && doc.type !== "array") {
+      this.problem("MAP5005", [...path, doc.fields !== undefined ? "fields" : "openKeys"], `only object and array fields have fields of their own; \`${name}\` is of type ${doc.type}`, { label: "only for `type: object` or `type: array`" }, true);
+    }
+    if (doc.openKeys) this.checkPattern(doc.openKeys, [...path, "openKeys", "pattern"]);
+    return {
+      name,
+      type: doc.type,
+      ...(doc.required ? { required: true } : {}),
+      ...(doc.label ? { label: doc.label } : {}),
+      ...(doc.description ? { description: doc.description } : {}),
+      ...(doc.type === "ref" ? { refKey: doc.refKey ?? "FNumber" } : {}),
+      ...(doc.fields ? { fields: this.fields(doc.fields, [...path, "fields"]) } : {}),
+      ...(doc.openKeys ? { openKeys: doc.openKeys } : {}),
+      origin: this.spec.origin(path),
+    };
+  }
+
+  private checkPattern(openKeys: OpenKeys, path: SpecPath): void {
+    try {
+      new RegExp(openKeys.pattern, "u");
+    } catch (error) {
+      this.problem("MAP5005", path, `\`${openKeys.pattern}\` is not a regular expression: ${error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : String(error)}`, { label: "does not compile" });
+    }
+  }
+}
+
+/** `systems/kingdee.yaml:12:5`, or "ferry's built-in specs" when unknown. */
+export function originText(origin: { readonly file: string; readonly line: number; readonly column: number } | undefined): string {
+  return origin ? `${origin.file}:${origin.line}:${origin.column}` : "ferry's built-in specs";
+}
