@@ -16,6 +16,9 @@ export type FieldType = "string" | "int" | "number" | "bool" | "date" | "datetim
 export interface FieldSchema {
   /** Where the field was defined. */
   readonly origin?: Origin;
+  /** How a date or datetime field is written. */
+  readonly format?: string;
+  readonly enum?: readonly (string | number | boolean)[];
   readonly name: string;
   readonly type: FieldType;
   /** The system always sends it (source) or refuses a row without it (target). */
@@ -54,6 +57,9 @@ export interface RecordSchema {
 
 export interface ParamSchema {
   readonly label?: string;
+  /** How a date or datetime parameter is written. */
+  readonly format?: string;
+  readonly enum?: readonly (string | number | boolean)[];
   readonly origin?: Origin;
   readonly name: string;
   readonly type: FieldType;
@@ -104,6 +110,15 @@ export interface OperationSchema {
    * failure or a crash is settled by asking instead of sending again. Absent: the writes are at-least-once.
    */
   readonly confirm?: string;
+  /** read: the parameters that bound a time window. */
+  readonly window?: OperationWindow;
+  /** read: how answers are paged. */
+  readonly paging?: OperationPaging;
+  /** read: dotted paths of the record's id and business number. */
+  readonly id?: string;
+  readonly number?: string;
+  /** write: per-row results, or one result for the whole call. */
+  readonly result?: "per-row" | "whole-call";
   /** The name written in `.map` files, e.g. "gy.erp.shop.get", "batchSave". */
   readonly name: string;
   /**
@@ -167,4 +182,22 @@ export interface ConnectorCatalog {
 export interface SystemConnection {
   readonly url?: { readonly variable: string; readonly default?: string };
   readonly credentials: readonly { readonly variable: string; readonly description: string; readonly secret: boolean; readonly required: boolean }[];
+}
+
+/** The request parameters that bound a read's time window. */
+export interface OperationWindow {
+  readonly startParam: string;
+  readonly endParam: string;
+  /** A date pattern, or `epoch-seconds` / `epoch-millis`. */
+  readonly format?: string;
+  /** The record field the window filters on. */
+  readonly field?: string;
+}
+
+/** How a read pages its answers. */
+export interface OperationPaging {
+  readonly kind: "number" | "offset" | "cursor" | "none";
+  readonly param?: string;
+  readonly from?: number | string;
+  readonly sizeParam?: string;
 }

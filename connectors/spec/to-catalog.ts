@@ -47,13 +47,20 @@ export interface OperationDocument {
   readonly options?: Readonly<Record<string, OptionDocument>>;
   readonly response?: { readonly records: string; readonly total?: string; readonly paths?: readonly string[] };
   readonly anyResponsePath?: boolean;
-  readonly limits?: { readonly maxWindow?: string; readonly maxPageSize?: number; readonly maxBatch?: number };
-  readonly defaults?: { readonly rate?: string; readonly batch?: number; readonly pageSize?: number };
+  readonly limits?: { readonly maxBatch?: number };
+  readonly defaults?: { readonly rate?: string; readonly batch?: number };
   readonly confirm?: string;
+  readonly window?: { readonly start: string; readonly end: string; readonly format?: string; readonly maxSpan?: string; readonly field?: string };
+  readonly paging?: { readonly kind: "number" | "offset" | "cursor" | "none"; readonly param?: string; readonly from?: number | string; readonly size?: string; readonly maxSize?: number; readonly defaultSize?: number };
+  readonly id?: string;
+  readonly number?: string;
+  readonly result?: "per-row" | "whole-call";
 }
 
 interface ParamDocument {
   readonly type: FieldSchema["type"];
+  readonly format?: string;
+  readonly enum?: readonly (string | number | boolean)[];
   readonly required?: boolean;
   readonly label?: string;
   readonly description: string;
@@ -69,6 +76,8 @@ interface OptionDocument {
 
 interface FieldDocument {
   readonly type: FieldSchema["type"];
+  readonly format?: string;
+  readonly enum?: readonly (string | number | boolean)[];
   readonly required?: boolean;
   readonly label?: string;
   readonly description?: string;
@@ -245,19 +254,26 @@ export class CatalogBuilder {
     if (direction === "read" && doc.forms) this.problem("MAP5005", [...path, "forms"], `\`forms\` are what a write saves; \`${name}\` is a read operation`, {}, true);
     const record = doc.record ? this.record(doc.record, `${name} ${direction === "read" ? "records" : "rows"}`, [...path, "record"]) : undefined;
     const response = doc.response ? { records: doc.response.records, ...(doc.response.total ? { total: doc.response.total } : {}), paths: doc.response.paths ?? [doc.response.records, ...(doc.response.total ? [doc.response.total] : [])] } : undefined;
-    const limits = doc.limits
-      ? {
-          ...(doc.limits.maxWindow ? { maxWindowMs: durationMs(doc.limits.maxWindow) } : {}),
-          ...(doc.limits.maxPageSize !== undefined ? { maxPageSize: doc.limits.maxPageSize } : {}),
-          ...(doc.limits.maxBatch !== undefined ? { maxBatch: doc.limits.maxBatch } : {}),
-        }
-      : undefined;
-    const defaults = doc.defaults
-      ? {
-          ...(doc.defaults.rate ? { rate: rateOf(doc.defaults.rate) } : {}),
-          ...(doc.defaults.batch !== undefined ? { batch: doc.defaults.batch } : {}),
-          ...(doc.defaults.pageSize !== undefined ? { pageSize: doc.defaults.pageSize } : {}),
-        }
+    if (direction === "write" && (doc.window || doc.paging || doc.id || doc.number)) {
+      this.problem("MAP5005", [...path, doc.window ? "window" : doc.paging ? "paging" : doc.id ? "id" : "number"], `windows, paging, ids and numbers describe what a read answers; \`${name}\` is a write operation`, {}, true);
+    }
+    this.checkParamRefs(doc, path);
+    // Window span and page size live with the window and paging; the checker reads them as limits.
+    const limitEntries = {
+      ...(doc.window?.maxSpan ? { maxWindowMs: durationMs(doc.window.maxSpan) } : {}),
+      ...(doc.paging?.maxSize !== undefined ? { maxPageSize: doc.paging.maxSize } : {}),
+      ...(doc.limits?.maxBatch !== undefined ? { maxBatch: doc.limits.maxBatch } : {}),
+    };
+    const limits = Object.keys(limitEntries).length ? limitEntries : undefined;
+    const defaultEntries = {
+      ...(doc.defaults?.rate ? { rate: rateOf(doc.defaults.rate) } : {}),
+      ...(doc.defaults?.batch !== undefined ? { batch: doc.defaults.batch } : {}),
+      ...(doc.paging?.defaultSize !== undefined ? { pageSize: doc.paging.defaultSize } : {}),
+    };
+    const defaults = Object.keys(defaultEntries).length ? defaultEntries : undefined;
+    const window = doc.window ? { startParam: doc.window.start, endParam: doc.window.end, ...(doc.window.format ? { format: doc.window.format } : {}), ...(doc.window.field ? { field: doc.window.field } : {}) } : undefined;
+    const paging = doc.paging
+      ? { kind: doc.paging.kind, ...(doc.paging.param ? { param: doc.paging.param } : {}), ...(doc.paging.from !== undefined ? { from: doc.paging.from } : {}), ...(doc.paging.size ? { sizeParam: doc.paging.size } : {}) }
       : undefined;
     return {
       name,
@@ -276,8 +292,29 @@ export class CatalogBuilder {
       ...(limits ? { limits } : {}),
       ...(defaults ? { defaults } : {}),
       ...(doc.confirm ? { confirm: doc.confirm } : {}),
+      ...(window ? { window } : {}),
+      ...(paging ? { paging } : {}),
+      ...(doc.id ? { id: doc.id } : {}),
+      ...(doc.number ? { number: doc.number } : {}),
+      ...(doc.result ? { result: doc.result } : {}),
       origin: this.spec.origin(path),
     };
+  }
+
+  /** The window and paging name parameters the operation has. */
+  private checkParamRefs(doc: OperationDocument, path: SpecPath): void {
+    if (doc.anyParams) return;
+    const params = Object.keys(doc.params ?? {});
+    const refs: [SpecPath, string | undefined][] = [
+      [["window", "start"], doc.window?.start],
+      [["window", "end"], doc.window?.end],
+      [["paging", "param"], doc.paging?.kind === "none" ? undefined : doc.paging?.param],
+      [["paging", "size"], doc.paging?.size],
+    ];
+    for (const [at, name] of refs) {
+      if (name === undefined || params.includes(name)) continue;
+      this.problem("MAP5003", [...path, ...at], `\`${at.join(".")}\` names \`${name}\`, which is not one of the operation's params`, { got: name, expected: params, label: "not a param" });
+    }
   }
 
   /** An operation a spec extends: new params, forms, form fields, options and record fields only. */
@@ -347,6 +384,8 @@ export class CatalogBuilder {
       ...(p.label ? { label: p.label } : {}),
       description: p.description,
       ...(p.default !== undefined ? { default: p.default } : {}),
+      ...(p.format ? { format: p.format } : {}),
+      ...(p.enum ? { enum: p.enum } : {}),
       origin: this.spec.origin([...path, name]),
     }));
   }
@@ -418,6 +457,8 @@ export class CatalogBuilder {
       ...(doc.type === "ref" ? { refKey: doc.refKey ?? "FNumber" } : {}),
       ...(doc.fields ? { fields: this.fields(doc.fields, [...path, "fields"]) } : {}),
       ...(doc.openKeys ? { openKeys: doc.openKeys } : {}),
+      ...(doc.format ? { format: doc.format } : {}),
+      ...(doc.enum ? { enum: doc.enum } : {}),
       origin: this.spec.origin(path),
     };
   }

@@ -8,7 +8,7 @@ function comparable(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    if (["origin", "protocol", "connection", "files", "confirm"].includes(key)) continue;
+    if (["origin", "protocol", "connection", "files", "confirm", "window", "paging", "id", "number", "result"].includes(key)) continue;
     out[key] = comparable(v);
   }
   return out;

@@ -15,6 +15,8 @@ operations:
     description: orders
     params:
       page: { type: int, description: page }
+      start_time: { type: datetime, description: from }
+      end_time: { type: datetime, description: to }
     record:
       fields:
         "27963": { type: string, label: 商品编号 }
@@ -24,6 +26,8 @@ operations:
           fields:
             qty: { type: number }
     response: { records: data.orders, total: data.total }
+    paging: { kind: number, param: page, from: 1, maxSize: 50 }
+    window: { start: start_time, end: end_time, maxSpan: 1h }
 `;
 
 describe("project system specs", () => {
@@ -36,7 +40,10 @@ describe("project system specs", () => {
     expect(op?.record?.fields.map((f) => f.name)).toEqual(["27963", "id", "details"]);
     expect(op?.record?.fields[2]?.fields?.[0]).toMatchObject({ name: "qty", type: "number" });
     expect(op?.response).toEqual({ records: "data.orders", total: "data.total", paths: ["data.orders", "data.total"] });
-    expect(op?.record?.fields[1]?.origin).toEqual({ file: "systems/shop.yaml", line: 16, column: 9 });
+    expect(op?.record?.fields[1]?.origin).toEqual({ file: "systems/shop.yaml", line: 18, column: 9 });
+    expect(op?.limits).toEqual({ maxWindowMs: 3_600_000, maxPageSize: 50 });
+    expect(op?.window).toEqual({ startParam: "start_time", endParam: "end_time" });
+    expect(op?.paging).toEqual({ kind: "number", param: "page", from: 1 });
   });
 
   it("extend a built-in form with a tenant's custom field and the built-in system with an operation", () => {
@@ -68,15 +75,16 @@ operations:
     ["not YAML", "system: shop\ntitle: [unclosed\nprotocol: http\n", "MAP5001", 3, /not valid YAML/],
     ["a duplicate key", minimal.replace("    kind: read\n", "    kind: read\n    kind: write\n"), "MAP5001", 10, /not valid YAML/],
     ["an unknown key", minimal.replace("    kind: read\n", "    kind: read\n    recrods: x\n"), "MAP5002", 10, /unknown key `recrods`/],
-    ["a field type misspelt", minimal.replace("{ type: number }", "{ type: nmuber }"), "MAP5002", 20, /not one of string, int/],
+    ["a field type misspelt", minimal.replace("{ type: number }", "{ type: nmuber }"), "MAP5002", 22, /not one of string, int/],
     ["a bad duration", minimal.replace("timeout: 10s", "timeout: 10 seconds"), "MAP5002", 6, /does not fit: a duration/],
     ["a missing description", minimal.replace("    description: orders\n", ""), "MAP5002", 8, /missing `description`/],
-    ["refKey on a string", minimal.replace("{ type: string, label: 商品编号 }", "{ type: string, refKey: FNumber }"), "MAP5005", 15, /`refKey` belongs to ref fields/],
-    ["a bad pattern", minimal.replace("    record:\n      fields:", "    record:\n      openKeys: { pattern: '[', type: string, description: d }\n      fields:"), "MAP5005", 14, /not a regular expression/],
+    ["refKey on a string", minimal.replace("{ type: string, label: 商品编号 }", "{ type: string, refKey: FNumber }"), "MAP5005", 17, /`refKey` belongs to ref fields/],
+    ["a bad pattern", minimal.replace("    record:\n      fields:", "    record:\n      openKeys: { pattern: '[', type: string, description: d }\n      fields:"), "MAP5005", 16, /not a regular expression/],
     ["both system and extends", `extends: kingdee\n${minimal}`, "MAP5002", 1, /exactly one of `system`/],
     ["a built-in defined again", minimal.replace("system: shop", "system: guanyi"), "MAP5004", 1, /already defined in .*guanyi\.yaml/],
     ["extends of an unknown system", "extends: kingde\noperations: {}\n", "MAP5003", 1, /names no system/],
     ["a built-in field redefined", "extends: kingdee\noperations:\n  batchSave:\n    forms:\n      BD_Customer:\n        fields:\n          FName: { type: string }\n", "MAP5004", 7, /field `FName` is already defined in .*kingdee\.yaml:\d+:\d+/],
+    ["a window naming no param", minimal.replace("start: start_time", "start: begin_time"), "MAP5003", 25, /`window.start` names `begin_time`/],
     ["a built-in setting changed", "extends: kingdee\noperations:\n  batchSave:\n    method: GET\n", "MAP5004", 4, /`method` of operation `batchSave` is defined in/],
   ])("report %s at its place", (_, text, code, line, message) => {
     const loaded = project(text);
