@@ -11,6 +11,8 @@ export interface Origin {
   readonly column: number;
 }
 
+import type { SignedProtocol } from "./signed/recipe.js";
+
 export type FieldType = "string" | "int" | "number" | "bool" | "date" | "datetime" | "ref" | "object" | "array";
 
 export interface FieldSchema {
@@ -160,6 +162,8 @@ export interface ConnectorCatalog {
   readonly protocol?: string;
   readonly description?: string;
   readonly connection?: SystemConnection;
+  /** The request recipe, envelope and error rules of a system that speaks the `signed` protocol. */
+  readonly signed?: SignedProtocol;
   /** The spec files that define the system, the defining one first. */
   readonly files?: readonly string[];
   readonly origin?: Origin;

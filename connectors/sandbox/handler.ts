@@ -7,7 +7,7 @@ import type { FaultDice } from "./faults.js";
  * `/gateway/api/miniAPI`), so a client needs only a base URL to talk to either the sandbox or production.
  */
 export interface SandboxHandler {
-  readonly system: "guanyi" | "kingdee" | "banniu";
+  readonly system: string;
   /** Whether this request belongs to this system (by path). */
   owns(path: string): boolean;
   /** Answers the request. `body` is the whole request body. Never throws: bad requests get the system's own error answer. */

@@ -16,6 +16,7 @@ import type {
   RecordSchema,
   SystemConnection,
 } from "../catalog.js";
+import type { CommonParam, Encoding, Envelope, ErrorRule, HashKind, SignedProtocol } from "../signed/recipe.js";
 import type { SpecFile, SpecPath, SpecProblem } from "./spec-file.js";
 
 /** The document as the schema describes it (only what conversion reads). */
@@ -31,6 +32,16 @@ export interface SpecDocument {
   };
   readonly defaults?: { readonly rate?: string; readonly retry: { readonly attempts: number; readonly backoff: string }; readonly timeout: string };
   readonly dynamic?: { readonly read: string; readonly write: string };
+  readonly wire?: {
+    readonly endpoint: string;
+    readonly encoding: Encoding;
+    readonly params?: Readonly<Record<string, CommonParam>>;
+    readonly business?: "flat" | { readonly json: string };
+    readonly bearer?: string;
+    readonly sign?: { readonly param: string; readonly hash: HashKind; readonly secret: string; readonly case?: "lower" | "upper"; readonly pairs?: { readonly format: string; readonly join?: string; readonly lengths?: "chars" | "bytes" }; readonly text: string };
+  };
+  readonly envelope?: Envelope;
+  readonly errors?: readonly (Omit<ErrorRule, "waitMs"> & { readonly wait?: string })[];
   readonly operations?: Readonly<Record<string, OperationDocument>>;
 }
 
@@ -143,8 +154,10 @@ export class CatalogBuilder {
       }
     }
     if (!ok) return undefined;
+    const signed = this.signed(doc);
     const operations = this.operations(doc.operations ?? {}, ["operations"]);
     const catalog: ConnectorCatalog = {
+      ...(signed ? { signed } : {}),
       name,
       title: doc.title!,
       ...(doc.description ? { description: doc.description } : {}),
@@ -185,6 +198,55 @@ export class CatalogBuilder {
     const catalog = { ...base, operations, files: [...(base.files ?? []), this.spec.file] };
     this.checkConfirms(catalog, operations.filter((op) => !base.operations.includes(op)));
     return catalog;
+  }
+
+  /** The `signed` protocol's recipe, required by it and refused by every other protocol. */
+  private signed(doc: SpecDocument): SignedProtocol | undefined {
+    if (doc.protocol !== "signed") {
+      for (const key of ["wire", "envelope", "errors"] as const) {
+        if (doc[key] !== undefined) this.problem("MAP5005", [key], `\`${key}\` describes the \`signed\` protocol; this system speaks \`${doc.protocol}\`, whose wire is built in`, { label: "not used by this protocol" }, true);
+      }
+      return undefined;
+    }
+    if (!doc.wire || !doc.envelope) {
+      this.problem("MAP5002", ["protocol"], `the \`signed\` protocol needs \`wire\` and \`envelope\`: how requests are built and signed, and how an answer says it succeeded`, { label: "add `wire` and `envelope`" });
+      return undefined;
+    }
+    const declared = new Set((Object.keys(doc.connection?.credentials ?? {})));
+    const variables: [SpecPath, string][] = [
+      ...Object.entries(doc.wire.params ?? {}).flatMap(([name, p]): [SpecPath, string][] => ("variable" in p ? [[["wire", "params", name, "variable"], p.variable]] : [])),
+      ...(doc.wire.sign ? [[["wire", "sign", "secret"], doc.wire.sign.secret] as [SpecPath, string]] : []),
+      ...(doc.wire.bearer ? [[["wire", "bearer"], doc.wire.bearer] as [SpecPath, string]] : []),
+    ];
+    for (const [path, variable] of variables) {
+      if (!declared.has(variable)) this.problem("MAP5003", path, `\`${variable}\` is not one of the system's \`connection.credentials\``, { got: variable, expected: [...declared], label: "declare it under connection.credentials" });
+    }
+    const errors = (doc.errors ?? []).map((rule, i) => {
+      if (rule.message !== undefined) {
+        try {
+          new RegExp(rule.message, "u");
+        } catch (error) {
+          this.problem("MAP5005", ["errors", i, "message"], `\`${rule.message}\` is not a regular expression: ${error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : String(error)}`, { label: "does not compile" });
+        }
+      }
+      const { wait, ...rest } = rule;
+      return { ...rest, ...(wait ? { waitMs: durationMs(wait) } : {}) };
+    });
+    const sign = doc.wire.sign;
+    return {
+      wire: {
+        endpoint: doc.wire.endpoint,
+        encoding: doc.wire.encoding,
+        params: doc.wire.params ?? {},
+        business: doc.wire.business ?? "flat",
+        ...(doc.wire.bearer ? { bearer: doc.wire.bearer } : {}),
+        ...(sign
+          ? { sign: { param: sign.param, hash: sign.hash, secret: sign.secret, case: sign.case ?? "lower", ...(sign.pairs ? { pairs: { format: sign.pairs.format, join: sign.pairs.join ?? "", lengths: sign.pairs.lengths ?? "chars" } } : {}), text: sign.text } }
+          : {}),
+      },
+      envelope: doc.envelope,
+      errors,
+    };
   }
 
   private templateOf(catalog: ConnectorCatalog, name: string, direction: "read" | "write"): OperationSchema | undefined {
