@@ -24,16 +24,16 @@ export class FaultSpecError extends Error {
   }
 }
 
-const SYSTEMS = ["guanyi", "kingdee", "banniu"];
+const SYSTEMS: readonly string[] = ["guanyi", "kingdee", "banniu"];
 
-/** Parses a fault spec; throws FaultSpecError naming the bad part. */
-export function parseFaultSpec(spec: string): FaultRule[] {
+/** Parses a fault spec for the sandboxes of `systems`; throws FaultSpecError naming the bad part. */
+export function parseFaultSpec(spec: string, systems: readonly string[] = SYSTEMS): FaultRule[] {
   if (spec.trim() === "") return [];
   return spec.split(",").map((part) => {
     const m = /^\s*([a-z]+)(?:\.([A-Za-z0-9_.]+))?:([a-z0-9-]+)@(\d+(?:\.\d+)?)%\s*$/.exec(part);
     if (!m) throw new FaultSpecError(`cannot read fault ${JSON.stringify(part)}: write system[.operation]:fault@percent%, e.g. kingdee.batchSave:500@5%`);
     const [, system = "", operation, fault = "", percent = "0"] = m;
-    if (!SYSTEMS.includes(system)) throw new FaultSpecError(`unknown system ${JSON.stringify(system)} in fault ${JSON.stringify(part)}; systems: ${SYSTEMS.join(", ")}`);
+    if (!systems.includes(system)) throw new FaultSpecError(`unknown system ${JSON.stringify(system)} in fault ${JSON.stringify(part)}; systems: ${systems.join(", ")}`);
     if (!(FAULT_KINDS as readonly string[]).includes(fault)) throw new FaultSpecError(`unknown fault ${JSON.stringify(fault)}; faults: ${FAULT_KINDS.join(", ")}`);
     const probability = Number(percent) / 100;
     if (probability > 1) throw new FaultSpecError(`fault ${JSON.stringify(part)}: a percentage above 100`);

@@ -6,6 +6,9 @@ import { describeListenError } from "../http/listen-error.js";
 import { createKingdeeSandbox } from "../kingdee/sandbox.js";
 import { FaultDice, parseFaultSpec } from "./faults.js";
 import { SANDBOX_CREDENTIALS, type SandboxHandler } from "./handler.js";
+import type { ConnectorCatalog } from "../catalog.js";
+import { createSignedSandbox, sandboxEnv, type SignedSandbox } from "../signed/sandbox.js";
+import { loadSystems } from "../spec/load-systems.js";
 
 export interface SandboxOptions {
   /** Default 0: a free port. */
@@ -18,6 +21,10 @@ export interface SandboxOptions {
   /** e.g. `kingdee.batchSave:500@5%,guanyi:timeout@2%`. */
   readonly faults?: string;
   readonly now?: () => number;
+  /** The systems to serve besides the three built-in emulators: every spec system of the `signed` protocol (default: ferry's built-in specs). */
+  readonly systems?: readonly ConnectorCatalog[];
+  /** Records each spec-built sandbox serves per read operation (default 500). */
+  readonly specRecords?: number;
 }
 
 export interface Sandboxes {
@@ -25,6 +32,8 @@ export interface Sandboxes {
   readonly guanyi: ReturnType<typeof createGuanyiSandbox>;
   readonly kingdee: ReturnType<typeof createKingdeeSandbox>;
   readonly banniu: ReturnType<typeof createBanniuSandbox>;
+  /** The sandboxes built from specs, by system name. */
+  readonly specs: ReadonlyMap<string, SignedSandbox>;
   readonly dice: FaultDice;
   /** The environment that points the connectors at these sandboxes, credentials included. */
   readonly env: Readonly<Record<string, string>>;
@@ -67,12 +76,14 @@ export class SandboxListenError extends Error {
 export async function startSandboxes(options: SandboxOptions = {}): Promise<Sandboxes> {
   const seed = options.seed ?? 1;
   const now = options.now ?? Date.now;
-  const dice = new FaultDice(parseFaultSpec(options.faults ?? ""), seed);
+  const signedSystems = (options.systems ?? loadSystems().catalogs).filter((c) => c.signed !== undefined);
+  const dice = new FaultDice(parseFaultSpec(options.faults ?? "", ["guanyi", "kingdee", "banniu", ...signedSystems.map((c) => c.name)]), seed);
   const base = { seed, dice, now };
   const guanyi = createGuanyiSandbox({ ...base, records: options.shops ?? 3000 });
   const kingdee = createKingdeeSandbox({ ...base, records: 0 });
   const banniu = createBanniuSandbox({ ...base, records: options.tasks ?? 40 });
-  const handlers: SandboxHandler[] = [guanyi, kingdee, banniu];
+  const specs = new Map(signedSystems.map((c) => [c.name, createSignedSandbox(c, { ...base, records: options.specRecords ?? 500 })] as const));
+  const handlers: SandboxHandler[] = [guanyi, kingdee, banniu, ...specs.values()];
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -116,16 +127,18 @@ export async function startSandboxes(options: SandboxOptions = {}): Promise<Sand
     ...SANDBOX_CREDENTIALS.guanyi,
     ...SANDBOX_CREDENTIALS.kingdee,
     ...SANDBOX_CREDENTIALS.banniu,
+    ...Object.assign({}, ...signedSystems.map((c) => sandboxEnv(c, url))),
   };
   return {
     url,
     guanyi,
     kingdee,
     banniu,
+    specs,
     dice,
     env,
     close: async () => {
-      for (const h of [guanyi, kingdee, banniu]) h.releaseHeld();
+      for (const h of [guanyi, kingdee, banniu, ...specs.values()]) h.releaseHeld();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
