@@ -32,6 +32,16 @@ describe("built-in system specs", () => {
       if (dyn) for (const op of Object.values(dyn)) delete op.label;
       return v;
     };
-    expect(strip(fromSpec)).toEqual(strip(catalog));
+    // The specs hold more than the catalogs did; what the catalogs held must be unchanged.
+    const old = {
+      ...fromSpec!,
+      operations: fromSpec!.operations
+        .filter((o) => catalog.operations.some((t) => t.name === o.name))
+        .map((o) => {
+          const t = catalog.operations.find((x) => x.name === o.name)!;
+          return t.forms ? { ...o, forms: o.forms?.filter((f) => t.forms!.some((tf) => tf.id === f.id)) } : o;
+        }),
+    };
+    expect(strip(old)).toEqual(strip(catalog));
   });
 });
