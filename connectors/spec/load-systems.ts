@@ -4,16 +4,27 @@
  * where it was written; a system whose spec has errors is left out (its flows then report the
  * system as unknown, after the spec's own errors).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ConnectorCatalog } from "../catalog.js";
 import { SpecFile, type SpecProblem } from "./spec-file.js";
 import { CatalogBuilder, originText, type SpecDocument } from "./to-catalog.js";
 import { validateSpec } from "./validate.js";
 
+const FERRY_ROOT = fileURLToPath(new URL(import.meta.url.includes("/dist/") ? "../../../" : "../../", import.meta.url));
+
 /** ferry's own systems/ folder. */
-export const BUILTIN_SYSTEMS_DIR = fileURLToPath(new URL(`${import.meta.url.includes("/dist/") ? "../../../" : "../../"}systems/`, import.meta.url));
+export const BUILTIN_SYSTEMS_DIR = join(FERRY_ROOT, "systems");
+
+/**
+ * The built-in specs, already checked and converted, written by `npm run build`: parsing 2,000
+ * lines of YAML and compiling the schema costs more than a whole `ferry check` may take. Used only
+ * while it matches the spec files byte for byte.
+ */
+export const BUILTIN_CACHE_FILE = join(FERRY_ROOT, "dist", "systems", "builtin.json");
+const DIR_MARK = "<ferry-systems>";
 
 const SPEC_FILE = /\.(ya?ml|json)$/;
 const SCHEMA_FILE = "system.schema.json";
@@ -65,9 +76,9 @@ function parseAll(files: readonly { readonly path: string; readonly text: string
   return parsed;
 }
 
-/** Builds the catalogs of `layers` in order: each layer's new systems, then its extensions. */
-function build(layers: readonly ParsedSpec[][], problems: SpecProblem[]): ConnectorCatalog[] {
-  const catalogs: ConnectorCatalog[] = [];
+/** Builds the catalogs of `layers` in order over `base`: each layer's new systems, then its extensions. */
+function build(base: readonly ConnectorCatalog[], layers: readonly ParsedSpec[][], problems: SpecProblem[]): ConnectorCatalog[] {
+  const catalogs: ConnectorCatalog[] = [...base];
   const failed = new Set<string>();
   for (const layer of layers) {
     for (const { spec, doc } of layer) {
@@ -114,17 +125,64 @@ function build(layers: readonly ParsedSpec[][], problems: SpecProblem[]): Connec
   return catalogs;
 }
 
-let builtins: { readonly parsed: ParsedSpec[]; readonly problems: SpecProblem[]; readonly texts: Map<string, string> } | undefined;
+interface Builtins {
+  readonly catalogs: readonly ConnectorCatalog[];
+  readonly problems: readonly SpecProblem[];
+  readonly texts: ReadonlyMap<string, string>;
+}
 
-/** The built-in specs, parsed once per process. */
-function builtinSpecs(): NonNullable<typeof builtins> {
-  if (!builtins) {
-    const problems: SpecProblem[] = [];
-    const texts = new Map<string, string>();
-    const files = specFiles(BUILTIN_SYSTEMS_DIR).map((path) => ({ path, text: readFileSync(path, "utf8") }));
-    builtins = { parsed: parseAll(files, problems, texts), problems, texts };
+let builtins: Builtins | undefined;
+
+function builtinFiles(): { readonly path: string; readonly text: string }[] {
+  return specFiles(BUILTIN_SYSTEMS_DIR).map((path) => ({ path, text: readFileSync(path, "utf8") }));
+}
+
+/** Identifies the spec files' content (and the schema's), so a stale cache is never used. */
+function cacheKey(files: readonly { readonly path: string; readonly text: string }[]): string {
+  const hash = createHash("sha256");
+  for (const f of files) hash.update(`${f.path.slice(BUILTIN_SYSTEMS_DIR.length)}\u0000${f.text}\u0000`);
+  hash.update(readFileSync(join(BUILTIN_SYSTEMS_DIR, SCHEMA_FILE), "utf8"));
+  return hash.digest("hex");
+}
+
+/** The built-in specs, from the cache when it is current, parsed otherwise; once per process. */
+function builtinSpecs(): Builtins {
+  if (builtins) return builtins;
+  const files = builtinFiles();
+  const texts = new Map(files.map((f) => [f.path, f.text]));
+  const key = cacheKey(files);
+  try {
+    const cached = JSON.parse(readFileSync(BUILTIN_CACHE_FILE, "utf8").replaceAll(DIR_MARK, JSON.stringify(BUILTIN_SYSTEMS_DIR).slice(1, -1))) as { key?: string; catalogs?: ConnectorCatalog[] };
+    if (cached.key === key && Array.isArray(cached.catalogs)) return (builtins = { catalogs: cached.catalogs, problems: [], texts });
+  } catch {
+    // no cache, or a damaged one: parse below
   }
-  return builtins;
+  const problems: SpecProblem[] = [];
+  const catalogs = build([], [parseAll(files, problems, new Map())], problems);
+  return (builtins = { catalogs, problems, texts });
+}
+
+/** The built-in specs parsed from their YAML, never from the cache (for tests and the cache writer). */
+export function parseBuiltinSpecs(): { readonly catalogs: readonly ConnectorCatalog[]; readonly problems: readonly SpecProblem[] } {
+  const problems: SpecProblem[] = [];
+  return { catalogs: build([], [parseAll(builtinFiles(), problems, new Map())], problems), problems };
+}
+
+/**
+ * Writes the built-in specs' cache (`npm run build` runs it). Returns the problems of the built-in
+ * specs: with any, no cache is written and the build fails.
+ */
+export function writeBuiltinCache(): readonly SpecProblem[] {
+  const files = builtinFiles();
+  const { catalogs, problems } = parseBuiltinSpecs();
+  if (problems.length > 0) return problems;
+  const text = JSON.stringify({ key: cacheKey(files), catalogs }).replaceAll(JSON.stringify(BUILTIN_SYSTEMS_DIR).slice(1, -1), DIR_MARK);
+  mkdirSync(dirname(BUILTIN_CACHE_FILE), { recursive: true });
+  const part = `${BUILTIN_CACHE_FILE}.${process.pid}.part`;
+  writeFileSync(part, text);
+  renameSync(part, BUILTIN_CACHE_FILE);
+  builtins = undefined;
+  return [];
 }
 
 /**
@@ -135,8 +193,9 @@ export function loadSystems(projectFiles: readonly { readonly path: string; read
   const base = builtinSpecs();
   const problems: SpecProblem[] = [...base.problems];
   const texts = new Map(base.texts);
+  if (projectFiles.length === 0) return { catalogs: base.catalogs, problems, texts };
   const project = parseAll(projectFiles, problems, texts);
-  const catalogs = build([base.parsed, project], problems);
+  const catalogs = build(base.catalogs, [project], problems);
   return { catalogs, problems, texts };
 }
 

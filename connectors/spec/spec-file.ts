@@ -2,7 +2,23 @@
  * A system spec file as text, parsed YAML and positions: every problem found in a spec points at
  * the place in the file where it was written, as a `.map` mistake does.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from "yaml";
+import { createRequire } from "node:module";
+import type { Document, Node, Pair } from "yaml";
+
+/**
+ * yaml is loaded on first use: a check whose specs all come from the built-in cache never parses
+ * YAML, and should not pay for loading the parser (synchronous require of its CommonJS build).
+ */
+let yamlModule: typeof import("yaml") | undefined;
+function yaml(): typeof import("yaml") {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yamlModule;
+}
+const isAlias = (n: unknown) => yaml().isAlias(n);
+const isMap = (n: unknown) => yaml().isMap(n);
+const isPair = (n: unknown) => yaml().isPair(n);
+const isScalar = (n: unknown) => yaml().isScalar(n);
+const isSeq = (n: unknown) => yaml().isSeq(n);
 
 /** Where in a spec file something was written (1-based lines and columns, offsets in UTF-16 units). */
 export interface SpecSpan {
@@ -62,7 +78,7 @@ export class SpecFile {
 
   /** Parses `text`; YAML errors (bad indentation, duplicate keys) become problems. */
   static parse(file: string, text: string): { readonly spec: SpecFile; readonly value: unknown; readonly problems: SpecProblem[] } {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, merge: false });
+    const doc = yaml().parseDocument(text, { uniqueKeys: true, prettyErrors: false, merge: false });
     const spec = new SpecFile(file, text, doc);
     const problems = doc.errors.map(
       (error): SpecProblem => ({
@@ -120,8 +136,13 @@ export class SpecFile {
     return isMap(node) ? node.items.filter((p) => isPair(p) && isScalar(p.key)).map((p) => String((p.key as { value: unknown }).value)) : undefined;
   }
 
+  readonly #aliases = new WeakMap<object, unknown>();
+
+  /** An alias's node; yaml resolves each by walking the whole document, so once per alias is enough. */
   #resolve(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.#doc) : node;
+    if (!isAlias(node)) return node;
+    if (!this.#aliases.has(node)) this.#aliases.set(node, node.resolve(this.#doc));
+    return this.#aliases.get(node);
   }
 
   #find(path: SpecPath, key: boolean): SpecSpan | undefined {

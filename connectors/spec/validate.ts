@@ -3,8 +3,9 @@
  * schema violation into a problem at the place it was written, in words a spec author understands.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import type { SpecFile, SpecPath, SpecProblem } from "./spec-file.js";
 
 /** Where the schema lives, from this module (source and dist share the layout). */
@@ -16,6 +17,8 @@ function validator(): ValidateFunction {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(SYSTEM_SCHEMA_FILE, "utf8")) as object;
     // strict off: draft-07 descriptions beside $ref are for editors; ajv would only warn about them.
+    // Loaded on first use, like yaml: built-in specs come from their cache without it.
+    const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
     compiled = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   }
   return compiled;

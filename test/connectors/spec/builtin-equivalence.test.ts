@@ -45,3 +45,13 @@ describe("built-in system specs", () => {
     expect(strip(old)).toEqual(strip(catalog));
   });
 });
+
+describe("the built-in specs' cache", () => {
+  it("says exactly what the YAML says, origins included", async () => {
+    const { parseBuiltinSpecs, BUILTIN_CACHE_FILE } = await import("../../../connectors/spec/load-systems.js");
+    const { existsSync } = await import("node:fs");
+    // `npm test` builds first, which writes the cache.
+    expect(existsSync(BUILTIN_CACHE_FILE)).toBe(true);
+    expect(JSON.parse(JSON.stringify(loadSystems().catalogs))).toEqual(JSON.parse(JSON.stringify(parseBuiltinSpecs().catalogs)));
+  });
+});
