@@ -188,6 +188,18 @@ const text = async (path: string, init: RequestInit = {}, s: ConsoleServer = ser
   return { res, body: await res.text() };
 };
 
+/** A GET with the request target exactly as given (fetch would normalise it or treat it as a host). */
+function raw(target: string, s: ConsoleServer = server, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: s.port, path: target, headers }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 /** The CSRF token of the dead-letter page's replay form. */
 async function csrfOf(s: ConsoleServer = server, headers: Record<string, string> = {}): Promise<string> {
   const { body } = await text(`/flows/${FLOW}/dead-letters`, { headers }, s);
@@ -558,6 +570,26 @@ describe("binding and tokens", () => {
       const session = cookie.split(";")[0]!;
       const page = await get("/usage", { headers: { cookie: `other=1; ${session}` } }, guarded);
       expect(page.status).toBe(200);
+    });
+
+    it.each([
+      // A path that normalises to two leading slashes would be a redirect to another host.
+      [`/.//evil.example/?token=${TOKEN}`, "/evil.example/"],
+      [`/a/..//evil.example/x?token=${TOKEN}`, "/evil.example/x"],
+      [`//evil.example/?token=${TOKEN}`, "/evil.example/"],
+      [`/\\evil.example/?token=${TOKEN}`, "/evil.example/"],
+      [`///evil.example?flow=a&token=${TOKEN}`, "/evil.example?flow=a"],
+    ])("redirects ?token= on %j only to a path on this host (%s)", async (target, location) => {
+      const res = await raw(target, guarded);
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe(location);
+    });
+
+    it("reads a request target of two slashes as a path here, not as another host's path", async () => {
+      // Parsed as a URL reference, //metrics would be host "metrics" with path "/" (the overview).
+      const res = await raw("//metrics", guarded, bearer);
+      expect(res.status).toBe(200);
+      expect(res.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
     });
   });
 });
