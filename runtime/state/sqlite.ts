@@ -52,9 +52,12 @@ type Db = Database.Database;
  * Step 4 (call stats that tell failures and latency apart): `failed_attempts`, attempts that failed
  * whether retried or not, next to `errors` (calls that failed after their retries). Until then every
  * retry followed a failed attempt and every failed call ended with one, so the backfill
- * retries + errors is exact. `latency` holds the run's histogram of attempt latencies as JSON
- * (`{"sumMs": …, "minMs": …, "maxMs": …, "buckets": {"<upper bound µs>": count, …}}`), so percentiles over any set of runs
- * come from merged buckets; older runs have none (NULL) and add nothing to latencies.
+ * retries + errors is exact. `latency` holds the run's histogram of attempt latencies, its buckets
+ * as JSON (`{"<upper bound µs>": count, …}`), and `latency_sum_ms`/`_min_ms`/`_max_ms` its sum and
+ * extremes, so percentiles over any set of runs come from merged buckets. `call_latency` holds those
+ * buckets merged over every run of a flow, kept in step by recordCalls in the same transaction, so
+ * the all-time percentiles the console and `ferry status` show read a few hundred rows, not a
+ * histogram per run ever made. Older runs have no histogram (NULL) and add nothing to latencies.
  */
 const MIGRATIONS: readonly ((db: Db) => void)[] = [
   (db) =>
@@ -205,6 +208,17 @@ const MIGRATIONS: readonly ((db: Db) => void)[] = [
       ALTER TABLE call_stats ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0;
       UPDATE call_stats SET failed_attempts = retries + errors;
       ALTER TABLE call_stats ADD COLUMN latency TEXT;
+      ALTER TABLE call_stats ADD COLUMN latency_sum_ms REAL;
+      ALTER TABLE call_stats ADD COLUMN latency_min_ms REAL;
+      ALTER TABLE call_stats ADD COLUMN latency_max_ms REAL;
+      CREATE TABLE call_latency (
+        flow TEXT NOT NULL,
+        system TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        up_to_us INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (flow, system, operation, up_to_us)
+      ) WITHOUT ROWID;
     `),
 ];
 
@@ -300,10 +314,7 @@ export interface CallLatencyRow {
 
 const TOTALS = `SUM(c.calls) AS calls, SUM(c.errors) AS errors, SUM(c.retries) AS retries,
   SUM(c.failed_attempts) AS failed_attempts, SUM(c.total_ms) AS total_ms, SUM(c.rate_limit_wait_ms) AS rate_limit_wait_ms,
-  SUM(json_extract(c.latency, '$.sumMs')) AS latency_sum_ms, MIN(json_extract(c.latency, '$.minMs')) AS latency_min_ms,
-  MAX(json_extract(c.latency, '$.maxMs')) AS latency_max_ms`;
-const BUCKETS = "CAST(b.key AS INTEGER) AS up_to_us, SUM(b.value) AS count";
-const EACH_BUCKET = "json_each(c.latency, '$.buckets') b";
+  SUM(c.latency_sum_ms) AS latency_sum_ms, MIN(c.latency_min_ms) AS latency_min_ms, MAX(c.latency_max_ms) AS latency_max_ms`;
 
 /**
  * Call totals per system and operation over one flow's runs, or every run when both parameters
@@ -312,14 +323,14 @@ const EACH_BUCKET = "json_each(c.latency, '$.buckets') b";
  */
 export const CALL_TOTALS_SQL = `SELECT c.system, c.operation, ${TOTALS}
   FROM call_stats c WHERE (? IS NULL OR c.flow = ?) GROUP BY c.system, c.operation ORDER BY c.system, c.operation`;
-export const CALL_LATENCY_SQL = `SELECT c.system, c.operation, ${BUCKETS}
-  FROM call_stats c, ${EACH_BUCKET} WHERE (? IS NULL OR c.flow = ?) GROUP BY c.system, c.operation, up_to_us`;
+export const CALL_LATENCY_SQL = `SELECT system, operation, up_to_us, SUM(count) AS count
+  FROM call_latency WHERE (? IS NULL OR flow = ?) GROUP BY system, operation, up_to_us`;
 /** Per flow, system and operation, over the runs that ended at or after the parameter. */
 const CALLS_SINCE_SQL = `SELECT c.flow, c.system, c.operation, ${TOTALS}
   FROM call_stats c JOIN runs r ON r.id = c.run_id WHERE r.ended_at >= ?
   GROUP BY c.flow, c.system, c.operation ORDER BY c.flow, c.system, c.operation`;
-const LATENCY_SINCE_SQL = `SELECT c.flow, c.system, c.operation, ${BUCKETS}
-  FROM call_stats c JOIN runs r ON r.id = c.run_id, ${EACH_BUCKET} WHERE r.ended_at >= ?
+const LATENCY_SINCE_SQL = `SELECT c.flow, c.system, c.operation, CAST(b.key AS INTEGER) AS up_to_us, SUM(b.value) AS count
+  FROM call_stats c JOIN runs r ON r.id = c.run_id, json_each(c.latency) b WHERE r.ended_at >= ?
   GROUP BY c.flow, c.system, c.operation, up_to_us`;
 
 /**
@@ -358,11 +369,18 @@ export function toCallStats(totals: readonly CallTotalsRow[], latency: readonly 
   });
 }
 
-/** A histogram as the `latency` column stores it. */
-function latencyJson(latency: LatencyHistogram): string {
+/** The buckets of a histogram as the `latency` column stores them. */
+function bucketsJson(latency: LatencyHistogram): string {
   const buckets: Record<string, number> = {};
   for (const [upToUs, count] of latency.buckets) buckets[String(upToUs)] = count;
-  return JSON.stringify({ sumMs: latency.sumMs, minMs: latency.minMs, maxMs: latency.maxMs, buckets });
+  return JSON.stringify(buckets);
+}
+
+/** Stored buckets back as pairs; a damaged value counts as none. */
+function bucketsOf(text: string | null | undefined): [number, number][] {
+  const value = text ? fromJson(text) : null;
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (typeof v === "number" ? [[Number(k), v] as [number, number]] : []));
 }
 
 interface FieldHistoryRow {
@@ -524,15 +542,24 @@ function prepareAll(db: Db) {
            AND (? IS NULL OR stage = ?) AND (? IS NULL OR run_id = ?)`,
       )
       .pluck(),
-    recordCalls: db.prepare<[number, string, string, string, number, number, number, number, number, number, number, number, string]>(
+    recordCalls: db.prepare<
+      [number, string, string, string, number, number, number, number, number, number, number, number, string, number | null, number | null, number | null]
+    >(
       `INSERT INTO call_stats (run_id, flow, system, operation, calls, errors, retries, failed_attempts, total_ms, p50_ms, p95_ms,
-         rate_limit_wait_ms, latency)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         rate_limit_wait_ms, latency, latency_sum_ms, latency_min_ms, latency_max_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, system, operation) DO UPDATE SET calls = excluded.calls, errors = excluded.errors,
          retries = excluded.retries, failed_attempts = excluded.failed_attempts, total_ms = excluded.total_ms,
          p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, rate_limit_wait_ms = excluded.rate_limit_wait_ms,
-         latency = excluded.latency`,
+         latency = excluded.latency, latency_sum_ms = excluded.latency_sum_ms, latency_min_ms = excluded.latency_min_ms,
+         latency_max_ms = excluded.latency_max_ms`,
     ),
+    runLatency: db.prepare<[number, string, string], string | null>("SELECT latency FROM call_stats WHERE run_id = ? AND system = ? AND operation = ?").pluck(),
+    addLatency: db.prepare<[string, string, string, number, number]>(
+      `INSERT INTO call_latency (flow, system, operation, up_to_us, count) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (flow, system, operation, up_to_us) DO UPDATE SET count = count + excluded.count`,
+    ),
+    dropEmptyLatency: db.prepare<[string, string, string]>("DELETE FROM call_latency WHERE flow = ? AND system = ? AND operation = ? AND count <= 0"),
     callStats: db.prepare<[string | null, string | null], CallTotalsRow>(CALL_TOTALS_SQL),
     callLatency: db.prepare<[string | null, string | null], CallLatencyRow>(CALL_LATENCY_SQL),
     callsSince: db.prepare<[number], CallTotalsRow & { flow: string }>(CALLS_SINCE_SQL),
@@ -708,10 +735,16 @@ export class SqliteStateStore implements StateStore {
     });
     this.recordCallsTx = db.transaction((runId: number, flow: string, stats: readonly CallStats[]) => {
       for (const s of stats) {
+        // The flow's merged buckets lose the run's previous snapshot and gain this one.
+        const before = bucketsOf(st.runLatency.get(runId, s.system, s.operation));
+        for (const [upToUs, count] of before) st.addLatency.run(flow, s.system, s.operation, upToUs, -count);
+        const { latency } = s;
         st.recordCalls.run(
           runId, flow, s.system, s.operation, s.calls, s.errors, s.retries, s.failedAttempts, s.totalMs, s.p50Ms, s.p95Ms,
-          s.rateLimitWaitMs, latencyJson(s.latency),
+          s.rateLimitWaitMs, bucketsJson(latency), latency.buckets.length ? latency.sumMs : null, latency.minMs ?? null, latency.maxMs ?? null,
         );
+        for (const [upToUs, count] of latency.buckets) st.addLatency.run(flow, s.system, s.operation, upToUs, count);
+        if (before.length) st.dropEmptyLatency.run(flow, s.system, s.operation);
       }
     });
     this.loadTx = db.transaction((name: string, documents: readonly unknown[], replace: boolean) => {

@@ -22,7 +22,10 @@ afterEach(async () => {
 });
 
 /** What step 4 added to call_stats, removed again to make a database of an earlier version. */
-const DROP_CALL_COLUMNS = "ALTER TABLE call_stats DROP COLUMN latency; ALTER TABLE call_stats DROP COLUMN failed_attempts;";
+const DROP_CALL_COLUMNS = ["latency", "latency_sum_ms", "latency_min_ms", "latency_max_ms", "failed_attempts"]
+  .map((c) => `ALTER TABLE call_stats DROP COLUMN ${c};`)
+  .join(" ")
+  .concat(" DROP TABLE call_latency;");
 
 describe("schema upgrades", () => {
   it("upgrades a version 1 database in place, keeping its runs", async () => {
