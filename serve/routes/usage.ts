@@ -21,7 +21,7 @@ function bars(hourly: readonly number[], since: number): Html {
  * retries that succeed hide a failing system from the second, never from the first.
  */
 export function usageTable(operations: readonly OperationUsage[], since?: number): Html {
-  const headers = ["system", "operation", "calls", "retries", "failed attempts", "of attempts", "failed calls", "of calls", "p50", "p95", "rate-limit wait"];
+  const headers = ["system", "operation", "calls", "retries", "failed attempts", "failed calls", "p50", "p95", "rate-limit wait"];
   const rows = operations.map((o) => {
     const attempts = attemptsOf(o);
     const cells: unknown[] = [
@@ -29,10 +29,9 @@ export function usageTable(operations: readonly OperationUsage[], since?: number
       o.operation,
       count(o.calls),
       count(o.retries),
-      count(o.failedAttempts),
-      percent(o.failedAttempts, attempts),
-      count(o.errors),
-      percent(o.errors, o.calls),
+      // The share of attempts that failed is the system's error rate; of calls, what retries could not save.
+      html`${count(o.failedAttempts)} <span class="muted">(${percent(o.failedAttempts, attempts)})</span>`,
+      html`${count(o.errors)} <span class="muted">(${percent(o.errors, o.calls)})</span>`,
       o.latency.buckets.length ? duration(o.p50Ms) : "—",
       o.latency.buckets.length ? duration(o.p95Ms) : "—",
       duration(o.rateLimitWaitMs),
@@ -41,7 +40,7 @@ export function usageTable(operations: readonly OperationUsage[], since?: number
     return cells;
   });
   return table(since === undefined ? headers : [...headers, `calls per hour, last ${USAGE_HOURS} h`], rows, "No API calls recorded yet.", {
-    numeric: [2, 3, 4, 5, 6, 7, 8, 9, 10],
+    numeric: [2, 3, 4, 5, 6, 7, 8],
     rowAttributes: (i) => {
       const o = operations[i];
       return html` data-system="${o?.system}" data-operation="${o?.operation}" data-calls="${o?.calls}" data-failed-attempts="${o?.failedAttempts}" data-errors="${o?.errors}"`;
