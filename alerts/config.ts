@@ -16,8 +16,8 @@ const SIGNING_TYPES: ReadonlySet<TargetType> = new Set(["dingtalk", "feishu"]);
  * What a rule watches:
  * - `run-failed`: the flow's last run failed;
  * - `dead-letters`: unresolved dead letters over `threshold` (default 0);
- * - `error-rate`: errors over `threshold` % (default 10) of the calls to one system operation in the
- *   last `windowMinutes` (default 60);
+ * - `error-rate`: failed attempts (retried or not) over `threshold` % (default 10) of the attempts
+ *   to one system operation in the runs that ended in the last `windowMinutes` (default 60);
  * - `no-success`: no successful run for `hours` (default 24);
  * - `quality`: rows that failed a `check` rule in the last run over `threshold` (default 0);
  * - `anomaly`: data-quality anomalies of the last run over `threshold` (default 0);

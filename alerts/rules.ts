@@ -1,3 +1,4 @@
+import { attemptsOf } from "../runtime/call-meter.js";
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../runtime/datetime.js";
 import type { RunRecord, StateStore } from "../runtime/state/store.js";
 import type { AlertRule, AlertsConfig, RuleKind } from "./config.js";
@@ -126,12 +127,19 @@ function finishedForReal(r: RunRecord): boolean {
   return r.endedAt !== null && !r.dryRun;
 }
 
+/**
+ * Failed attempts as a percent of attempts per flow, system and operation, over the runs that ended
+ * in the window: what the system got wrong, retried or not. Retries that succeed keep the runs
+ * green; this rule is how a system failing more and more is seen before its calls start failing
+ * after their retries. The message says how many calls failed in the end too.
+ */
 async function errorRate(store: StateStore, rule: AlertRule, now: number, flow: string | undefined): Promise<Firing[]> {
   const firings: Firing[] = [];
   for (const s of await store.callsSince(now - rule.windowMinutes * 60_000)) {
     if (flow !== undefined && s.flow !== flow) continue;
-    if (s.calls === 0) continue;
-    const percent = (s.errors / s.calls) * 100;
+    const attempts = attemptsOf(s);
+    if (attempts === 0) continue;
+    const percent = (s.failedAttempts / attempts) * 100;
     if (percent <= rule.threshold) continue;
     firings.push({
       key: incidentKey(rule.name, s.flow, s.system, s.operation),
@@ -142,7 +150,7 @@ async function errorRate(store: StateStore, rule: AlertRule, now: number, flow: 
       operation: s.operation,
       value: round1(percent),
       threshold: rule.threshold,
-      message: `${s.errors} of ${s.calls} calls to ${s.system} ${s.operation} failed in the last ${rule.windowMinutes} min (${round1(percent)}%, more than ${rule.threshold}%)`,
+      message: `${s.failedAttempts} of ${attempts} attempts to ${s.system} ${s.operation} failed in the last ${rule.windowMinutes} min (${round1(percent)}%, more than ${rule.threshold}%); ${s.errors} of ${s.calls} calls still failed after their retries`,
     });
   }
   return firings;

@@ -103,7 +103,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   program
     .command("status")
     .description("last runs, checkpoints, dead letters and API calls")
-    .argument("[flow]", "a flow name; without one, every flow")
+    .argument("[flow]", "a flow name or its .map file; without one, every flow")
     .option("--dead-letters", "list the rows that need attention")
     .action(async (flow: string | undefined, opts: { deadLetters?: boolean }) => {
       code = await (await import("./commands/status.js")).statusCommand(io, flow, opts);

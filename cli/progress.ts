@@ -1,3 +1,4 @@
+import { attemptsOf } from "../runtime/call-meter.js";
 import type { Progress, RunSummary } from "../runtime/run/run-flow.js";
 import type { CallStats } from "../runtime/state/store.js";
 import { colors, type Io } from "./io.js";
@@ -72,12 +73,17 @@ export function renderSummary(io: Io, s: RunSummary): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** One line per system and operation: calls, latency, errors, retries. */
+/**
+ * One line per system and operation: calls, latency, failed attempts (retried or not) and failed
+ * calls (still failing after their retries), so retries that succeeded never hide a failing system.
+ */
 export function callLines(calls: readonly CallStats[]): string[] {
   const width = Math.max(0, ...calls.map((k) => `${k.system} ${k.operation}`.length));
   return calls.map((k) => {
     const name = `${k.system} ${k.operation}`.padEnd(width);
+    const attempts = attemptsOf(k);
+    const failed = k.failedAttempts ? `${n(k.failedAttempts)} of ${n(attempts)} attempts failed (${((100 * k.failedAttempts) / attempts).toFixed(1)} %)` : "no failed attempts";
     const extra = [k.retries ? `${n(k.retries)} retried` : "", k.rateLimitWaitMs ? `waited ${(k.rateLimitWaitMs / 1000).toFixed(1)} s for the rate limit` : ""].filter(Boolean).join(", ");
-    return `  ${name}  ${n(k.calls)} calls  p95 ${n(k.p95Ms)} ms  ${n(k.errors)} errors${extra ? `  ${extra}` : ""}`;
+    return `  ${name}  ${n(k.calls)} calls  p95 ${n(k.p95Ms)} ms  ${failed}  ${n(k.errors)} calls failed${extra ? `  ${extra}` : ""}`;
   });
 }

@@ -54,13 +54,17 @@ function targetOf(flow: FlowModule, ctx: ConnectorContext): TargetConnector {
   return build(() => factory.target!(ctx));
 }
 
-/** Opens the state store and the flow's connectors. */
-export function wire(flow: FlowModule, env: Readonly<Record<string, string | undefined>>, cwd: string, needSource = true): Wiring {
+/**
+ * Opens the state store and the flow's connectors. A caller that already holds the state store
+ * (the console) passes it, so the run, its lookups and its write record all use that one connection
+ * and no second one is opened (or closed under them).
+ */
+export function wire(flow: FlowModule, env: Readonly<Record<string, string | undefined>>, cwd: string, needSource = true, state?: StateStore): Wiring {
   const clock = systemClock;
   const ctx: ConnectorContext = { env, clock, flow: flow.spec };
   // Replays only write: a source without credentials must not stop them.
   const source = needSource ? sourceOf(flow, ctx) : { read: () => Promise.reject(new SetupError("this command does not read")) };
   const target = targetOf(flow, ctx);
-  const store = openStateStore(env, cwd);
+  const store = state ?? openStateStore(env, cwd);
   return { store, source, target, calls: new Calls(clock, new RateLimits(clock, RUNTIME_RATE_LIMITS), new CallMeter()), collections: new StoreCollections(store), clock };
 }

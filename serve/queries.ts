@@ -6,7 +6,17 @@
  */
 import type Database from "better-sqlite3";
 import type { CallStats, DeadLetter, DeadLetterStage, RunRecord } from "../runtime/state/store.js";
-import { toDeadLetter, toRun, type DeadLetterRow, type RunRow } from "../runtime/state/sqlite.js";
+import {
+  CALL_LATENCY_SQL,
+  CALL_TOTALS_SQL,
+  toCallStats,
+  toDeadLetter,
+  toRun,
+  type CallLatencyRow,
+  type CallTotalsRow,
+  type DeadLetterRow,
+  type RunRow,
+} from "../runtime/state/sqlite.js";
 import { MASK, SECRET_KEY, type Masker } from "./security.js";
 
 type Db = Database.Database;
@@ -38,9 +48,9 @@ export type DeadLetterView = DeadLetter;
 export const USAGE_HOURS = 48;
 const HOUR_MS = 3_600_000;
 
-/** Calls to one system operation over all flows and runs. */
+/** Calls to one system operation over all flows and runs; p50/p95 over all their attempts. */
 export interface OperationUsage extends CallStats {
-  /** Calls per clock hour, oldest first; the last entry is the current hour. p50/p95 are the worst per-run values. */
+  /** Calls per clock hour, oldest first; the last entry is the current hour. */
   readonly hourly: readonly number[];
 }
 
@@ -79,26 +89,20 @@ export interface TableRows {
   readonly rows: readonly (readonly unknown[])[];
 }
 
+/** The statuses a run ends with. */
+export const FINAL_STATUSES = ["ok", "dead-letters", "failed"] as const;
+
 /** What /metrics exposes, read in one go. */
 export interface MetricsSnapshot {
+  /** Per flow that has runs, finished runs by final status (every final status, 0 included). */
   readonly runs: readonly { readonly flow: string; readonly status: string; readonly count: number }[];
+  /** Per flow that has runs, how many are running now (0 included). */
+  readonly running: readonly { readonly flow: string; readonly count: number }[];
   readonly rows: readonly { readonly flow: string; readonly read: number; readonly written: number; readonly unchanged: number; readonly deadLettered: number }[];
-  readonly calls: readonly Omit<OperationUsage, "hourly" | "totalMs">[];
+  readonly calls: readonly CallStats[];
   readonly openDeadLetters: readonly { readonly flow: string; readonly count: number }[];
-  /** Per flow and status, when a run with that status last ended (or started, while running). */
+  /** Per flow and final status, when a run with that status last ended. */
   readonly lastRuns: readonly { readonly flow: string; readonly status: string; readonly at: number }[];
-}
-
-interface CallRow {
-  system: string;
-  operation: string;
-  calls: number;
-  errors: number;
-  retries: number;
-  total_ms: number;
-  p50_ms: number;
-  p95_ms: number;
-  rate_limit_wait_ms: number;
 }
 
 /** Tables of the alerting migration the console shows when they exist. */
@@ -132,12 +136,9 @@ function prepareAll(db: Db) {
       db,
       "SELECT * FROM dead_letters WHERE flow = ? AND resolved_at IS NOT NULL ORDER BY resolved_at DESC, id DESC LIMIT ?",
     ),
-    callTotals: readOnly<[string | null, string | null], CallRow>(
-      db,
-      `SELECT system, operation, SUM(calls) AS calls, SUM(errors) AS errors, SUM(retries) AS retries, SUM(total_ms) AS total_ms,
-         MAX(p50_ms) AS p50_ms, MAX(p95_ms) AS p95_ms, SUM(rate_limit_wait_ms) AS rate_limit_wait_ms
-       FROM call_stats WHERE (? IS NULL OR flow = ?) GROUP BY system, operation ORDER BY system, operation`,
-    ),
+    // The store's own statements, so the console and `ferry status` agree.
+    callTotals: readOnly<[string | null, string | null], CallTotalsRow>(db, CALL_TOTALS_SQL),
+    callLatency: readOnly<[string | null, string | null], CallLatencyRow>(db, CALL_LATENCY_SQL),
     // A run's calls are dated by its start: call_stats holds per-run totals, not per-call times.
     // The CAST: a bound JS number may arrive as REAL, and a fractional bucket would miss its hour.
     hourly: readOnly<[number, number, number], { system: string; operation: string; flow: string; bucket: number; calls: number }>(
@@ -153,7 +154,13 @@ function prepareAll(db: Db) {
        FROM dead_letters WHERE stage IN ('check', 'map') AND (? IS NULL OR flow = ?)
        GROUP BY flow, stage, reason ORDER BY flow, stage, open DESC, total DESC, reason`,
     ),
-    runsByStatus: readOnly<[], { flow: string; status: string; n: number }>(db, "SELECT flow, status, COUNT(*) AS n FROM runs GROUP BY flow, status ORDER BY flow, status"),
+    // A run counts once it has ended, under the status it ended with: a counter never goes down,
+    // and no series stands for a state a run passes through.
+    runsByStatus: readOnly<[], { flow: string; status: string; n: number }>(
+      db,
+      "SELECT flow, status, COUNT(*) AS n FROM runs WHERE status != 'running' GROUP BY flow, status ORDER BY flow, status",
+    ),
+    runningByFlow: readOnly<[], { flow: string; n: number }>(db, "SELECT flow, SUM(status = 'running') AS n FROM runs GROUP BY flow ORDER BY flow"),
     rowTotals: readOnly<[], { flow: string; read: number; written: number; unchanged: number; dead_lettered: number }>(
       db,
       `SELECT flow, SUM(read) AS read, SUM(written) AS written, SUM(unchanged) AS unchanged, SUM(dead_lettered) AS dead_lettered
@@ -161,7 +168,7 @@ function prepareAll(db: Db) {
     ),
     lastByStatus: readOnly<[], { flow: string; status: string; at: number }>(
       db,
-      "SELECT flow, status, MAX(COALESCE(ended_at, started_at)) AS at FROM runs GROUP BY flow, status ORDER BY flow, status",
+      "SELECT flow, status, MAX(ended_at) AS at FROM runs WHERE status != 'running' AND ended_at IS NOT NULL GROUP BY flow, status ORDER BY flow, status",
     ),
     tableExists: readOnly<[string], number>(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?").pluck(),
   };
@@ -271,17 +278,10 @@ export class ConsoleQueries {
       entry.buckets[h.bucket] = (entry.buckets[h.bucket] ?? 0) + h.calls;
       perFlow.set(fkey, entry);
     }
-    const f = flow ?? null;
-    const operations = this.st.callTotals.all(f, f).map((c) => ({
+    const operations = this.calls(flow).map((c) => ({
+      ...c,
       system: this.mask.text(c.system),
       operation: this.mask.text(c.operation),
-      calls: c.calls,
-      errors: c.errors,
-      retries: c.retries,
-      totalMs: c.total_ms,
-      p50Ms: c.p50_ms,
-      p95Ms: c.p95_ms,
-      rateLimitWaitMs: c.rate_limit_wait_ms,
       hourly: hourly.get(JSON.stringify([c.system, c.operation])) ?? new Array<number>(USAGE_HOURS).fill(0),
     }));
     const flows = [...perFlow.values()]
@@ -362,11 +362,20 @@ export class ConsoleQueries {
     return this.mask.value(value);
   }
 
+  /** Calls per system and operation of one flow's runs (or all), latency over all their attempts; names as stored. */
+  private calls(flow?: string): CallStats[] {
+    const f = flow ?? null;
+    return toCallStats(this.st.callTotals.all(f, f), this.st.callLatency.all(f, f));
+  }
+
   /** Everything /metrics exposes. */
   metrics(): MetricsSnapshot {
     const open = new Map(this.st.openCounts.all().map((r) => [r.flow, r.n]));
+    const finished = new Map(this.st.runsByStatus.all().map((r) => [JSON.stringify([r.flow, r.status]), r.n]));
+    const running = this.st.runningByFlow.all();
     return {
-      runs: this.st.runsByStatus.all().map((r) => ({ flow: this.mask.text(r.flow), status: r.status, count: r.n })),
+      runs: running.flatMap((r) => FINAL_STATUSES.map((status) => ({ flow: this.mask.text(r.flow), status, count: finished.get(JSON.stringify([r.flow, status])) ?? 0 }))),
+      running: running.map((r) => ({ flow: this.mask.text(r.flow), count: r.n })),
       rows: this.st.rowTotals.all().map((r) => ({
         flow: this.mask.text(r.flow),
         read: r.read,
@@ -374,16 +383,7 @@ export class ConsoleQueries {
         unchanged: r.unchanged,
         deadLettered: r.dead_lettered,
       })),
-      calls: this.st.callTotals.all(null, null).map((c) => ({
-        system: this.mask.text(c.system),
-        operation: this.mask.text(c.operation),
-        calls: c.calls,
-        errors: c.errors,
-        retries: c.retries,
-        p50Ms: c.p50_ms,
-        p95Ms: c.p95_ms,
-        rateLimitWaitMs: c.rate_limit_wait_ms,
-      })),
+      calls: this.calls().map((c) => ({ ...c, system: this.mask.text(c.system), operation: this.mask.text(c.operation) })),
       // Every flow gets a sample, 0 included, so an alert on it sees the flow at all.
       openDeadLetters: this.flowNames().map((flow) => ({ flow: this.mask.text(flow), count: open.get(flow) ?? 0 })),
       lastRuns: this.st.lastByStatus.all().map((r) => ({ flow: this.mask.text(r.flow), status: r.status, at: r.at })),

@@ -40,21 +40,21 @@ function failure(message: string): ReplayOutcome {
  */
 export async function replayInProcess(flow: string, store: StateStore, cwd: string, env: Env): Promise<ReplayOutcome> {
   if (!FLOW_NAME.test(flow)) return failure(`not a flow name: ${flow}`);
-  // wire() opens its own store from the environment: point it at this store's folder so that it is
-  // the same database (and no stray .ferry/ appears), then use the console's connection instead.
+  // Compiled flows are cached beside this store's database, where `ferry run` caches them too.
   const sameState = basename(store.location) === "state.db" ? { FERRY_STATE_DIR: dirname(store.location) } : {};
-  const wireEnv = { ...env, ...sameState };
+  const cacheDir = env.FERRY_CACHE_DIR || join(stateDir({ ...env, ...sameState }, cwd), "cache");
   try {
-    const loaded = await loadFlow(flow, cwd, env.FERRY_CACHE_DIR || join(stateDir(wireEnv, cwd), "cache"));
+    const loaded = await loadFlow(flow, cwd, cacheDir);
     if (!loaded.module) {
       const errors = (loaded.result?.diagnostics ?? []).filter((d) => d.severity === "error");
       const first = errors[0];
       return failure(`${loaded.file} has ${errors.length} error${errors.length === 1 ? "" : "s"}${first ? `: ${first.code} ${first.message}` : ""}; run ferry check`);
     }
     if (loaded.module.spec.name !== flow) return failure(`${loaded.file} defines ${loaded.module.spec.name}, not ${flow}`);
-    const wiring = wire(loaded.module, wireEnv, cwd, false);
-    await wiring.store.close();
-    const result = await replayDeadLetters({ flow: loaded.module, ...wiring, store, env });
+    // The console's own store for everything: the write record, the letters and the lookups'
+    // collections (a second connection closed early left lookups reading a closed database).
+    const wiring = wire(loaded.module, env, cwd, false, store);
+    const result = await replayDeadLetters({ flow: loaded.module, ...wiring, env });
     if (result.attempted === 0) return { ok: true, message: `${flow}: no dead letters to replay`, runId: result.runId, attempted: 0, written: 0, failed: [] };
     return {
       ok: result.failed.length === 0,

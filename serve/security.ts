@@ -127,6 +127,25 @@ export function authenticate(
   return "denied";
 }
 
+/**
+ * The `Location` of a redirect to `pathname` on this console. A path that starts with two slashes
+ * (`/.//evil.example/` normalises to `//evil.example/`) or a slash and a backslash names another
+ * host to a browser, so every leading slash and backslash becomes one slash: the answer can only
+ * ever point at a path here.
+ */
+export function sameHostLocation(pathname: string, search: string): string {
+  return `/${pathname.replace(/^[/\\]+/, "")}${search}`;
+}
+
+/**
+ * A request target as a URL on this console. The target is a path (origin-form); parsed against a
+ * base URL as it stands, `//evil.example/x` would be read as another host's `/x`, so it is appended
+ * to the base instead. Anything that is not a path (`*`, an absolute URL) is read as `/`.
+ */
+export function requestUrl(target: string | undefined): URL {
+  return new URL(target !== undefined && target.startsWith("/") ? `http://console.invalid${target}` : "http://console.invalid/");
+}
+
 /** A per-process random token for the hidden field of every form; POSTs without it are refused. */
 export function newCsrfToken(): string {
   return randomBytes(32).toString("base64url");

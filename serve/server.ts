@@ -26,8 +26,10 @@ import {
   Masker,
   newCsrfToken,
   newNonce,
+  requestUrl,
   requireTokenOffLoopback,
   safeEqual,
+  sameHostLocation,
   ServeUsageError,
   sessionCookie,
 } from "./security.js";
@@ -204,7 +206,7 @@ export async function startServer(options: ServerOptions): Promise<ConsoleServer
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const nonce = newNonce();
-    const url = new URL(req.url ?? "/", "http://console.invalid");
+    const url = requestUrl(req.url);
     // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends Host: evil.example.
     if (loopback && !isLoopbackHost(hostOfHeader(req.headers.host))) {
       return send(req, res, plain(403, "403 Forbidden: this console answers only requests to a loopback host (127.0.0.1, localhost)"), nonce);
@@ -218,8 +220,7 @@ export async function startServer(options: ServerOptions): Promise<ConsoleServer
     if (auth === "query" && token !== undefined && (req.method === "GET" || req.method === "HEAD")) {
       // Trade the token in the address for a cookie at once, so it leaves the address bar and history.
       url.searchParams.delete("token");
-      const location = `${url.pathname}${url.search}`;
-      return send(req, res, { kind: "redirect", location }, nonce, { "set-cookie": sessionCookie(token) });
+      return send(req, res, { kind: "redirect", location: sameHostLocation(url.pathname, url.search) }, nonce, { "set-cookie": sessionCookie(token) });
     }
 
     const parts = segmentsOf(url.pathname);

@@ -27,20 +27,29 @@ export class Calls {
 
   /**
    * Calls `fn` (attempt numbers from 1) within the target's retry policy, taking a rate-limit token
-   * before each attempt. The meter counts one call with its retries and its rate-limit waits.
+   * before each attempt. The meter counts one call with each attempt's latency, its failed
+   * attempts, its retries and its rate-limit waits.
    */
   async run<T>(target: CallTarget, fn: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const bucket = this.limits.bucket(`${target.system}\u0000${target.credential}\u0000${target.operation}`, target.rate);
-    const started = performance.now();
+    const attemptsMs: number[] = [];
+    let failedAttempts = 0;
     let waitedMs = 0;
     let retries = 0;
+    const sample = (ok: boolean) => ({ ok, attemptsMs, failedAttempts, retries, waitedMs });
     try {
       const outcome = await withRetry(
         async (attempt) => {
           if (bucket) waitedMs += await bucket.take(signal);
+          // Timed from after the token: the system's latency, not ferry's own waiting.
+          const started = performance.now();
           try {
-            return await fn(attempt);
+            const value = await fn(attempt);
+            attemptsMs.push(performance.now() - started);
+            return value;
           } catch (error) {
+            attemptsMs.push(performance.now() - started);
+            failedAttempts++;
             // Anything a connector throws that it did not classify is a bug, not a retryable fault.
             if (error instanceof CallError || !(error instanceof Error)) throw error;
             throw new CallError(`${target.system} ${target.operation}`, "rejected", error.message, { cause: error });
@@ -49,11 +58,11 @@ export class Calls {
         target.retry,
         { clock: this.clock, random: this.random, signal, bucket, onRetry: () => void retries++ },
       );
-      this.meter.record(target.system, target.operation, { ms: performance.now() - started - waitedMs, ok: true, retries, waitedMs });
+      this.meter.record(target.system, target.operation, sample(true));
       return outcome.value;
     } catch (error) {
       // A call its caller gave up on (the run stopping early) says nothing about the system.
-      if (!signal?.aborted) this.meter.record(target.system, target.operation, { ms: performance.now() - started - waitedMs, ok: false, retries, waitedMs });
+      if (!signal?.aborted) this.meter.record(target.system, target.operation, sample(false));
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { Histogram } from "../call-meter.js";
 import type {
   Anomaly,
   AnomalyInput,
@@ -15,6 +16,7 @@ import type {
   FlowLock,
   Incident,
   IncidentInput,
+  LatencyHistogram,
   NotificationEvent,
   NotificationInput,
   NotificationRecord,
@@ -46,6 +48,16 @@ type Db = Database.Database;
  * run again over the same run without adding anything; `incidents`, with a partial unique index
  * that allows one open incident per key, so two processes evaluating at once cannot open two; and
  * `notifications`, the delivery ledger, which says per target whether a notice was delivered.
+ *
+ * Step 4 (call stats that tell failures and latency apart): `failed_attempts`, attempts that failed
+ * whether retried or not, next to `errors` (calls that failed after their retries). Until then every
+ * retry followed a failed attempt and every failed call ended with one, so the backfill
+ * retries + errors is exact. `latency` holds the run's histogram of attempt latencies, its buckets
+ * as JSON (`{"<upper bound µs>": count, …}`), and `latency_sum_ms`/`_min_ms`/`_max_ms` its sum and
+ * extremes, so percentiles over any set of runs come from merged buckets. `call_latency` holds those
+ * buckets merged over every run of a flow, kept in step by recordCalls in the same transaction, so
+ * the all-time percentiles the console and `ferry status` show read a few hundred rows, not a
+ * histogram per run ever made. Older runs have no histogram (NULL) and add nothing to latencies.
  */
 const MIGRATIONS: readonly ((db: Db) => void)[] = [
   (db) =>
@@ -191,6 +203,23 @@ const MIGRATIONS: readonly ((db: Db) => void)[] = [
         beat INTEGER NOT NULL
       );
     `),
+  (db) =>
+    db.exec(`
+      ALTER TABLE call_stats ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0;
+      UPDATE call_stats SET failed_attempts = retries + errors;
+      ALTER TABLE call_stats ADD COLUMN latency TEXT;
+      ALTER TABLE call_stats ADD COLUMN latency_sum_ms REAL;
+      ALTER TABLE call_stats ADD COLUMN latency_min_ms REAL;
+      ALTER TABLE call_stats ADD COLUMN latency_max_ms REAL;
+      CREATE TABLE call_latency (
+        flow TEXT NOT NULL,
+        system TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        up_to_us INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (flow, system, operation, up_to_us)
+      ) WITHOUT ROWID;
+    `),
 ];
 
 /** The schema version this code writes. */
@@ -258,20 +287,100 @@ export interface DeadLetterRow {
   resolved_at: number | null;
 }
 
-interface StatsRow {
+/** Call totals of one system operation (and flow, for the per-flow queries), as summed by SQL. */
+export interface CallTotalsRow {
+  flow?: string;
   system: string;
   operation: string;
   calls: number;
   errors: number;
   retries: number;
+  failed_attempts: number;
   total_ms: number;
-  p50_ms: number;
-  p95_ms: number;
   rate_limit_wait_ms: number;
+  latency_sum_ms: number | null;
+  latency_min_ms: number | null;
+  latency_max_ms: number | null;
 }
 
-interface FlowStatsRow extends StatsRow {
-  flow: string;
+/** One merged latency bucket of one system operation (and flow). */
+export interface CallLatencyRow {
+  flow?: string;
+  system: string;
+  operation: string;
+  up_to_us: number;
+  count: number;
+}
+
+const TOTALS = `SUM(c.calls) AS calls, SUM(c.errors) AS errors, SUM(c.retries) AS retries,
+  SUM(c.failed_attempts) AS failed_attempts, SUM(c.total_ms) AS total_ms, SUM(c.rate_limit_wait_ms) AS rate_limit_wait_ms,
+  SUM(c.latency_sum_ms) AS latency_sum_ms, MIN(c.latency_min_ms) AS latency_min_ms, MAX(c.latency_max_ms) AS latency_max_ms`;
+
+/**
+ * Call totals per system and operation over one flow's runs, or every run when both parameters
+ * are null; with {@link CALL_LATENCY_SQL} (same parameters) for the merged latency buckets. The
+ * console reads the same statements, so both show the same numbers.
+ */
+export const CALL_TOTALS_SQL = `SELECT c.system, c.operation, ${TOTALS}
+  FROM call_stats c WHERE (? IS NULL OR c.flow = ?) GROUP BY c.system, c.operation ORDER BY c.system, c.operation`;
+export const CALL_LATENCY_SQL = `SELECT system, operation, up_to_us, SUM(count) AS count
+  FROM call_latency WHERE (? IS NULL OR flow = ?) GROUP BY system, operation, up_to_us`;
+/** Per flow, system and operation, over the runs that ended at or after the parameter. */
+const CALLS_SINCE_SQL = `SELECT c.flow, c.system, c.operation, ${TOTALS}
+  FROM call_stats c JOIN runs r ON r.id = c.run_id WHERE r.ended_at >= ?
+  GROUP BY c.flow, c.system, c.operation ORDER BY c.flow, c.system, c.operation`;
+const LATENCY_SINCE_SQL = `SELECT c.flow, c.system, c.operation, CAST(b.key AS INTEGER) AS up_to_us, SUM(b.value) AS count
+  FROM call_stats c JOIN runs r ON r.id = c.run_id, json_each(c.latency) b WHERE r.ended_at >= ?
+  GROUP BY c.flow, c.system, c.operation, up_to_us`;
+
+/**
+ * Call stats from SQL totals and merged latency buckets: the percentiles are computed over every
+ * attempt of the runs summed, not taken from any one run.
+ */
+export function toCallStats(totals: readonly CallTotalsRow[], latency: readonly CallLatencyRow[]): CallStats[] {
+  const key = (r: { flow?: string; system: string; operation: string }) => JSON.stringify([r.flow ?? null, r.system, r.operation]);
+  const buckets = new Map<string, [number, number][]>();
+  for (const b of latency) {
+    const list = buckets.get(key(b)) ?? [];
+    list.push([b.up_to_us, b.count]);
+    buckets.set(key(b), list);
+  }
+  return totals.map((t) => {
+    const histogram = Histogram.of({
+      sumMs: t.latency_sum_ms ?? 0,
+      ...(t.latency_min_ms === null ? {} : { minMs: t.latency_min_ms }),
+      ...(t.latency_max_ms === null ? {} : { maxMs: t.latency_max_ms }),
+      buckets: (buckets.get(key(t)) ?? []).sort((a, b) => a[0] - b[0]),
+    });
+    return {
+      ...(t.flow === undefined ? {} : { flow: t.flow }),
+      system: t.system,
+      operation: t.operation,
+      calls: t.calls,
+      errors: t.errors,
+      retries: t.retries,
+      failedAttempts: t.failed_attempts,
+      totalMs: t.total_ms,
+      p50Ms: histogram.quantile(0.5),
+      p95Ms: histogram.quantile(0.95),
+      rateLimitWaitMs: t.rate_limit_wait_ms,
+      latency: histogram.toStored(),
+    };
+  });
+}
+
+/** The buckets of a histogram as the `latency` column stores them. */
+function bucketsJson(latency: LatencyHistogram): string {
+  const buckets: Record<string, number> = {};
+  for (const [upToUs, count] of latency.buckets) buckets[String(upToUs)] = count;
+  return JSON.stringify(buckets);
+}
+
+/** Stored buckets back as pairs; a damaged value counts as none. */
+function bucketsOf(text: string | null | undefined): [number, number][] {
+  const value = text ? fromJson(text) : null;
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (typeof v === "number" ? [[Number(k), v] as [number, number]] : []));
 }
 
 interface FieldHistoryRow {
@@ -433,25 +542,28 @@ function prepareAll(db: Db) {
            AND (? IS NULL OR stage = ?) AND (? IS NULL OR run_id = ?)`,
       )
       .pluck(),
-    recordCalls: db.prepare<[number, string, string, string, number, number, number, number, number, number, number]>(
-      `INSERT INTO call_stats (run_id, flow, system, operation, calls, errors, retries, total_ms, p50_ms, p95_ms, rate_limit_wait_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    recordCalls: db.prepare<
+      [number, string, string, string, number, number, number, number, number, number, number, number, string, number | null, number | null, number | null]
+    >(
+      `INSERT INTO call_stats (run_id, flow, system, operation, calls, errors, retries, failed_attempts, total_ms, p50_ms, p95_ms,
+         rate_limit_wait_ms, latency, latency_sum_ms, latency_min_ms, latency_max_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, system, operation) DO UPDATE SET calls = excluded.calls, errors = excluded.errors,
-         retries = excluded.retries, total_ms = excluded.total_ms, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms,
-         rate_limit_wait_ms = excluded.rate_limit_wait_ms`,
+         retries = excluded.retries, failed_attempts = excluded.failed_attempts, total_ms = excluded.total_ms,
+         p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, rate_limit_wait_ms = excluded.rate_limit_wait_ms,
+         latency = excluded.latency, latency_sum_ms = excluded.latency_sum_ms, latency_min_ms = excluded.latency_min_ms,
+         latency_max_ms = excluded.latency_max_ms`,
     ),
-    callStats: db.prepare<[string | null, string | null], StatsRow>(
-      `SELECT system, operation, SUM(calls) AS calls, SUM(errors) AS errors, SUM(retries) AS retries,
-         SUM(total_ms) AS total_ms, MAX(p50_ms) AS p50_ms, MAX(p95_ms) AS p95_ms, SUM(rate_limit_wait_ms) AS rate_limit_wait_ms
-       FROM call_stats WHERE (? IS NULL OR flow = ?) GROUP BY system, operation ORDER BY system, operation`,
+    runLatency: db.prepare<[number, string, string], string | null>("SELECT latency FROM call_stats WHERE run_id = ? AND system = ? AND operation = ?").pluck(),
+    addLatency: db.prepare<[string, string, string, number, number]>(
+      `INSERT INTO call_latency (flow, system, operation, up_to_us, count) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (flow, system, operation, up_to_us) DO UPDATE SET count = count + excluded.count`,
     ),
-    callsSince: db.prepare<[number], FlowStatsRow>(
-      `SELECT c.flow, c.system, c.operation, SUM(c.calls) AS calls, SUM(c.errors) AS errors, SUM(c.retries) AS retries,
-         SUM(c.total_ms) AS total_ms, MAX(c.p50_ms) AS p50_ms, MAX(c.p95_ms) AS p95_ms,
-         SUM(c.rate_limit_wait_ms) AS rate_limit_wait_ms
-       FROM call_stats c JOIN runs r ON r.id = c.run_id WHERE r.ended_at >= ?
-       GROUP BY c.flow, c.system, c.operation ORDER BY c.flow, c.system, c.operation`,
-    ),
+    dropEmptyLatency: db.prepare<[string, string, string]>("DELETE FROM call_latency WHERE flow = ? AND system = ? AND operation = ? AND count <= 0"),
+    callStats: db.prepare<[string | null, string | null], CallTotalsRow>(CALL_TOTALS_SQL),
+    callLatency: db.prepare<[string | null, string | null], CallLatencyRow>(CALL_LATENCY_SQL),
+    callsSince: db.prepare<[number], CallTotalsRow & { flow: string }>(CALLS_SINCE_SQL),
+    latencySince: db.prepare<[number], CallLatencyRow>(LATENCY_SINCE_SQL),
     dropFieldStats: db.prepare<[number]>("DELETE FROM field_stats WHERE run_id = ?"),
     insertFieldStat: db.prepare<[number, string, string, number, number, number]>(
       "INSERT INTO field_stats (run_id, flow, field, rows, nulls, empties) VALUES (?, ?, ?, ?, ?, ?)",
@@ -571,20 +683,6 @@ function toNotification(r: NotificationRow): NotificationRecord {
   };
 }
 
-function toStats(r: StatsRow): CallStats {
-  return {
-    system: r.system,
-    operation: r.operation,
-    calls: r.calls,
-    errors: r.errors,
-    retries: r.retries,
-    totalMs: r.total_ms,
-    p50Ms: r.p50_ms,
-    p95Ms: r.p95_ms,
-    rateLimitWaitMs: r.rate_limit_wait_ms,
-  };
-}
-
 /**
  * The state store in one SQLite file (WAL). Every statement is prepared once per store, and every
  * multi-row change runs in one transaction, so a batch costs one commit however many rows it holds.
@@ -637,9 +735,16 @@ export class SqliteStateStore implements StateStore {
     });
     this.recordCallsTx = db.transaction((runId: number, flow: string, stats: readonly CallStats[]) => {
       for (const s of stats) {
+        // The flow's merged buckets lose the run's previous snapshot and gain this one.
+        const before = bucketsOf(st.runLatency.get(runId, s.system, s.operation));
+        for (const [upToUs, count] of before) st.addLatency.run(flow, s.system, s.operation, upToUs, -count);
+        const { latency } = s;
         st.recordCalls.run(
-          runId, flow, s.system, s.operation, s.calls, s.errors, s.retries, s.totalMs, s.p50Ms, s.p95Ms, s.rateLimitWaitMs,
+          runId, flow, s.system, s.operation, s.calls, s.errors, s.retries, s.failedAttempts, s.totalMs, s.p50Ms, s.p95Ms,
+          s.rateLimitWaitMs, bucketsJson(latency), latency.buckets.length ? latency.sumMs : null, latency.minMs ?? null, latency.maxMs ?? null,
         );
+        for (const [upToUs, count] of latency.buckets) st.addLatency.run(flow, s.system, s.operation, upToUs, count);
+        if (before.length) st.dropEmptyLatency.run(flow, s.system, s.operation);
       }
     });
     this.loadTx = db.transaction((name: string, documents: readonly unknown[], replace: boolean) => {
@@ -817,18 +922,15 @@ export class SqliteStateStore implements StateStore {
     this.recordCallsTx(runId, flow, stats);
   }
 
-  /**
-   * Calls per system/operation summed over runs. p50/p95 are the worst (max) per-run value: exact
-   * percentiles across runs would need the raw latency samples, which are not stored.
-   */
+  /** Calls per system/operation summed over runs; p50/p95 over every attempt of them, from merged histograms. */
   async callStats(flow: string | undefined): Promise<CallStats[]> {
     const f = flow ?? null;
-    return this.st.callStats.all(f, f).map(toStats);
+    return toCallStats(this.st.callStats.all(f, f), this.st.callLatency.all(f, f));
   }
 
   /** Like {@link callStats}, per flow, over runs that ended at or after `since` (a run's calls count when it ends). */
   async callsSince(since: number): Promise<FlowCallStats[]> {
-    return this.st.callsSince.all(since).map((r) => ({ flow: r.flow, ...toStats(r) }));
+    return toCallStats(this.st.callsSince.all(since), this.st.latencySince.all(since)) as FlowCallStats[];
   }
 
   async recordFieldStats(runId: number, flow: string, stats: readonly FieldStat[]): Promise<void> {

@@ -79,17 +79,44 @@ export interface CommitUnit {
   readonly checkpoint?: string;
 }
 
-/** Calls to one system operation, as counted by the runtime. */
+/** A bucket of a latency histogram: how many values were at most `upToUs` µs (and above the bucket before). */
+export type LatencyBucket = readonly [upToUs: number, count: number];
+
+/** A latency histogram as stored: its non-empty buckets, ascending, the sum of its values and, when it has any, the extremes. */
+export interface LatencyHistogram {
+  readonly sumMs: number;
+  readonly minMs?: number;
+  readonly maxMs?: number;
+  readonly buckets: readonly LatencyBucket[];
+}
+
+/**
+ * Calls to one system operation, as counted by the runtime. A call is one request ferry needed
+ * answered; it makes one attempt plus one per retry (attempts = calls + retries).
+ */
 export interface CallStats {
   readonly system: string;
   readonly operation: string;
   readonly calls: number;
+  /** Calls that failed in the end, after their retries. */
   readonly errors: number;
   readonly retries: number;
+  /** Attempts that failed, whether retried or not: what the system got wrong. */
+  readonly failedAttempts: number;
+  /**
+   * Time spent in attempts, in ms (rate-limit and backoff waits excluded). Runs recorded before
+   * ferry timed attempts hold the time spent in calls instead.
+   */
   readonly totalMs: number;
+  /** Median and 95th percentile latency of the attempts, from {@link latency}. */
   readonly p50Ms: number;
   readonly p95Ms: number;
   readonly rateLimitWaitMs: number;
+  /**
+   * The latency of every attempt; over several runs, their buckets merged. Runs recorded before
+   * ferry kept histograms add nothing to it.
+   */
+  readonly latency: LatencyHistogram;
 }
 
 /** Calls of one flow to one system operation (error-rate alerts look at them per flow). */
@@ -240,7 +267,7 @@ export interface StateStore {
   countDeadLetters(flow: string, options?: { readonly stage?: DeadLetterStage; readonly runId?: number }): Promise<number>;
 
   recordCalls(runId: number, flow: string, stats: readonly CallStats[]): Promise<void>;
-  /** Calls per system and operation, summed over the flow's runs (or all flows). */
+  /** Calls per system and operation, summed over the flow's runs (or all flows); latency from merged histograms. */
   callStats(flow: string | undefined): Promise<CallStats[]>;
   /** Calls per flow, system and operation, summed over the runs that ended at or after `since`. */
   callsSince(since: number): Promise<FlowCallStats[]>;

@@ -1,3 +1,4 @@
+import { attemptsOf } from "../../runtime/call-meter.js";
 import type { RateSpec } from "../../runtime/types.js";
 import { count, duration, formatTime, html, Html, page, path, percent, table } from "../html.js";
 import { USAGE_HOURS, type OperationUsage } from "../queries.js";
@@ -14,17 +15,36 @@ function bars(hourly: readonly number[], since: number): Html {
   })}</span>`;
 }
 
-/** The per-operation table of the usage page and the flow page. */
+/**
+ * The per-operation table of the usage page and the flow page. Failed attempts (what the system got
+ * wrong, retried or not) and failed calls (what was still wrong after the retries) are shown apart:
+ * retries that succeed hide a failing system from the second, never from the first.
+ */
 export function usageTable(operations: readonly OperationUsage[], since?: number): Html {
-  const headers = ["system", "operation", "calls", "errors", "error rate", "retries", "p50", "p95", "rate-limit wait"];
+  const headers = ["system", "operation", "calls", "retries", "failed attempts", "failed calls", "p50", "p95", "rate-limit wait"];
   const rows = operations.map((o) => {
-    const cells: unknown[] = [o.system, o.operation, count(o.calls), count(o.errors), percent(o.errors, o.calls), count(o.retries), duration(o.p50Ms), duration(o.p95Ms), duration(o.rateLimitWaitMs)];
+    const attempts = attemptsOf(o);
+    const cells: unknown[] = [
+      o.system,
+      o.operation,
+      count(o.calls),
+      count(o.retries),
+      // The share of attempts that failed is the system's error rate; of calls, what retries could not save.
+      html`${count(o.failedAttempts)} <span class="muted">(${percent(o.failedAttempts, attempts)})</span>`,
+      html`${count(o.errors)} <span class="muted">(${percent(o.errors, o.calls)})</span>`,
+      o.latency.buckets.length ? duration(o.p50Ms) : "—",
+      o.latency.buckets.length ? duration(o.p95Ms) : "—",
+      duration(o.rateLimitWaitMs),
+    ];
     if (since !== undefined) cells.push(html`${bars(o.hourly, since)} <span class="muted">${count(o.hourly.reduce((a, b) => a + b, 0))}</span>`);
     return cells;
   });
   return table(since === undefined ? headers : [...headers, `calls per hour, last ${USAGE_HOURS} h`], rows, "No API calls recorded yet.", {
     numeric: [2, 3, 4, 5, 6, 7, 8],
-    rowAttributes: (i) => html` data-system="${operations[i]?.system}" data-operation="${operations[i]?.operation}" data-calls="${operations[i]?.calls}"`,
+    rowAttributes: (i) => {
+      const o = operations[i];
+      return html` data-system="${o?.system}" data-operation="${o?.operation}" data-calls="${o?.calls}" data-failed-attempts="${o?.failedAttempts}" data-errors="${o?.errors}"`;
+    },
   });
 }
 
@@ -62,7 +82,7 @@ export const usagePage: Handler = async (ctx, req) => {
     ]);
   }
   const body = html`<h1>API usage${flow === undefined ? "" : html` · ${ctx.mask.text(flow)}`}</h1>
-<p class="muted">Calls per system and operation over every run${flow === undefined ? "" : " of this flow"}; the bars count calls per hour over the last ${USAGE_HOURS} h, dated by the start of their run. Latencies are the worst run's.</p>
+<p class="muted">Calls per system and operation over every run${flow === undefined ? "" : " of this flow"}; the bars count calls per hour over the last ${USAGE_HOURS} h, dated by the start of their run. A call is one request ferry needed answered; its attempts are the first and each retry. Latencies are per attempt (the time the system took to answer or fail, waits excluded), over every attempt of these runs.</p>
 ${usageTable(usage.operations, usage.since)}
 <h2>Per flow, last ${USAGE_HOURS} h</h2>
 <p class="muted">Quota use compares the busiest hour with the <code>rate</code> the flow's spec in mappings/ declares for the operation (rate × 3600 calls an hour).</p>

@@ -84,7 +84,7 @@ const KINDS: KindCase[] = [
     rule: { threshold: 20, windowMinutes: 30 },
     setup: () => fakeRun(store, FLOW, { at: NOW - 10 * MINUTE, calls: [calls("kingdee", "batchSave", 10, 3), calls("guanyi", "gy.erp.shop.get", 10, 0)] }),
     clear: () => clock.advance(30 * MINUTE),
-    fired: { value: 30, threshold: 20, system: "kingdee", operation: "batchSave", message: "3 of 10 calls to kingdee batchSave failed in the last 30 min (30%, more than 20%)" },
+    fired: { value: 30, threshold: 20, system: "kingdee", operation: "batchSave", message: "3 of 10 attempts to kingdee batchSave failed in the last 30 min (30%, more than 20%); 3 of 10 calls still failed after their retries" },
   },
   {
     kind: "no-success",
@@ -163,6 +163,15 @@ describe("each rule kind: one notice per incident, and a resolve when it clears"
       JSON.stringify(["error-rate rule", FLOW, "kingdee", "batchSave"]),
     ]);
     expect(receiver.received).toHaveLength(3);
+  });
+
+  it("error-rate: counts failed attempts that a retry made good, not only calls that failed in the end", async () => {
+    // 10 calls, none failed in the end, but 4 of their 14 attempts failed and were retried.
+    await fakeRun(store, FLOW, { calls: [calls("kingdee", "batchSave", 10, 0, 4)] });
+    const out = await evaluate(config([rule("error-rate", { threshold: 20 })]));
+    expect(out.fired.map((i) => i.detail)).toMatchObject([
+      { value: 28.6, message: "4 of 14 attempts to kingdee batchSave failed in the last 60 min (28.6%, more than 20%); 0 of 10 calls still failed after their retries" },
+    ]);
   });
 
   it("a named flow: only that flow; no-success fires for a named flow that never ran", async () => {

@@ -109,7 +109,13 @@ describe.skipIf(!HAVE_CHROMIUM)("the console in Chromium", () => {
       const row = page.locator(`tr[data-system="http"][data-operation="${op}"]`);
       expect(Number(await row.getAttribute("data-calls")), op).toBeGreaterThan(0);
       expect(Number((await row.locator("td").nth(2).textContent())?.replace(/,/g, "")), op).toBeGreaterThan(0);
+      // Failed attempts and failed calls are shown apart, each with its rate (none failed here).
+      expect(await row.getAttribute("data-failed-attempts"), op).toBe("0");
+      expect(await row.locator("td").nth(4).textContent(), op).toBe("0 (0 %)");
+      expect(await row.locator("td").nth(5).textContent(), op).toBe("0 (0 %)");
     }
+    const headers = await page.locator("table").first().locator("th").allTextContents();
+    expect(headers.slice(2, 6)).toEqual(["calls", "retries", "failed attempts", "failed calls"]);
     // The replay ran on the real clock, so it is within the last 48 h; its target has `rate 20/s` in mappings/.
     const quota = page.locator(`tr[data-flow="${FLOW}"][data-operation="/customers"]`);
     expect(await quota.locator("td").nth(3).textContent()).toBe("1");

@@ -4,10 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveCommand } from "../../cli/commands/serve.js";
+import { Histogram } from "../../runtime/call-meter.js";
 import type { RunSummary } from "../../runtime/run/run-flow.js";
+import type { CallStats } from "../../runtime/state/store.js";
 import { SqliteStateStore } from "../../runtime/state/sqlite.js";
 import { ConsoleQueries } from "../../serve/queries.js";
 import { escapeHtml, isLoopbackHost, Masker, METRIC_NAMES, startServer, type ConsoleServer, type ReplayOutcome } from "../../serve/index.js";
+import { LATENCY_BOUNDS_MS } from "../../serve/metrics.js";
 import { flowOf, startBench, type Bench } from "../support/runtime.js";
 import { ROOT } from "../support/seeds.js";
 
@@ -134,13 +137,18 @@ function parsePrometheus(text: string): Map<string, Family> {
     if (!rest.startsWith(" ") || parts.length < 1 || parts.length > 2) throw new Error(`bad sample line ${JSON.stringify(line)}`);
     const value = parseValue(parts[0]!, line);
     if (parts[1] !== undefined && !/^-?\d+$/.test(parts[1])) throw new Error(`bad timestamp in ${JSON.stringify(line)}`);
-    enter(name);
-    const f = families.get(name);
+    // A histogram's series (_bucket, _sum, _count) belong to its family.
+    const base = /^(.*)_(bucket|sum|count)$/.exec(name)?.[1];
+    const owner = base !== undefined && families.get(base)?.type === "histogram" ? base : name;
+    enter(owner);
+    const f = families.get(owner);
     if (!f?.type) throw new Error(`sample of ${name} before its TYPE`);
+    if (owner !== name && name.endsWith("_bucket") && labels.le === undefined) throw new Error(`bucket without le: ${JSON.stringify(line)}`);
     const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
     if (seen.has(key)) throw new Error(`duplicate series ${key}`);
     seen.add(key);
     f.samples.push({ labels, value });
+    if (owner !== name) family(name).samples.push({ labels, value });
   }
   return families;
 }
@@ -187,6 +195,18 @@ const text = async (path: string, init: RequestInit = {}, s: ConsoleServer = ser
   const res = await get(path, init, s);
   return { res, body: await res.text() };
 };
+
+/** A GET with the request target exactly as given (fetch would normalise it or treat it as a host). */
+function raw(target: string, s: ConsoleServer = server, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: s.port, path: target, headers }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 /** The CSRF token of the dead-letter page's replay form. */
 async function csrfOf(s: ConsoleServer = server, headers: Record<string, string> = {}): Promise<string> {
@@ -262,7 +282,7 @@ describe("pages", () => {
     expect(body).toContain(
       `<tr data-flow="${FLOW}" data-operation="/customers"><td><a href="/flows/${FLOW}">${FLOW}</a></td><td>http</td><td>/customers</td><td class="num">${customers}</td><td class="num">${customers} <span class="muted">(2024-09-08 08:00)</span></td><td>—</td><td class="num">—</td></tr>`,
     );
-    const bars = /data-operation="\/shops" data-calls="\d+">.*?<span class="bars"[^>]*>(.*?)<\/span> <span class="muted">(\d+)<\/span>/.exec(body);
+    const bars = /data-operation="\/shops" data-calls="\d+"[^>]*>.*?<span class="bars"[^>]*>(.*?)<\/span> <span class="muted">(\d+)<\/span>/.exec(body);
     const shops = [summary, checked].flatMap((s) => s.calls).filter((c) => c.operation === "/shops").reduce((n, c) => n + c.calls, 0);
     expect(bars?.[2]).toBe(String(shops));
     expect(bars?.[1]).toMatch(/(<span class="none" style="height:0%"[^>]*><\/span>){47}<span style="height:100%" title="2024-09-08 08:00 — \d+ calls"><\/span>$/);
@@ -342,10 +362,16 @@ describe("/metrics", () => {
       const of = both.filter((c) => c.system === "http" && c.operation === op);
       expect(of.length).toBe(2);
       const labels = { system: "http", operation: op };
-      expect(sample(families, "ferry_api_calls_total", labels), op).toBe(of.reduce((n, c) => n + c.calls, 0));
-      expect(sample(families, "ferry_api_errors_total", labels)).toBe(of.reduce((n, c) => n + c.errors, 0));
-      expect(sample(families, "ferry_api_retries_total", labels)).toBe(of.reduce((n, c) => n + c.retries, 0));
-      expect(sample(families, "ferry_api_latency_p95_ms", labels)).toBeCloseTo(Math.max(...of.map((c) => c.p95Ms)), 6);
+      const total = (pick: (c: CallStats) => number) => of.reduce((n, c) => n + pick(c), 0);
+      expect(sample(families, "ferry_api_calls_total", labels), op).toBe(total((c) => c.calls));
+      expect(sample(families, "ferry_api_attempts_total", labels), op).toBe(total((c) => c.calls + c.retries));
+      expect(sample(families, "ferry_api_failed_attempts_total", labels)).toBe(total((c) => c.failedAttempts));
+      expect(sample(families, "ferry_api_errors_total", labels)).toBe(total((c) => c.errors));
+      expect(sample(families, "ferry_api_retries_total", labels)).toBe(total((c) => c.retries));
+      // Over every attempt of both runs, from their merged histograms.
+      const merged = Histogram.of(...of.map((c) => c.latency));
+      expect(sample(families, "ferry_api_latency_p95_ms", labels)).toBeCloseTo(merged.quantile(0.95), 6);
+      expect(sample(families, "ferry_api_latency_ms_count", labels)).toBe(merged.count);
     }
     expect(sample(families, "ferry_dead_letters_open", { flow: FLOW })).toBe(2);
     expect(sample(families, "ferry_last_run_timestamp_seconds", { flow: FLOW, status: "dead-letters" })).toBeGreaterThan(1.7e9);
@@ -363,6 +389,89 @@ describe("/metrics", () => {
     expect(() => parsePrometheus('# TYPE x counter\nx{a="\\t"} 1\n')).toThrow(/bad escape/);
     expect(() => parsePrometheus('# TYPE x counter\nx{a="1"} 1\nx{a="1"} 2\n')).toThrow(/duplicate/);
     expect(() => parsePrometheus("# TYPE x counter\nx one\n")).toThrow(/bad value/);
+  });
+});
+
+describe("failed attempts, latency and runs, as they happened", () => {
+  let mine: Bench;
+  let console_: ConsoleServer;
+  let retried: RunSummary;
+  let failed: RunSummary;
+
+  beforeAll(async () => {
+    mine = await startBench({ records: 120 });
+    // The first write fails twice and is retried until it is answered; the run succeeds.
+    mine.server.failNext("/customers", "500", 2);
+    retried = await mine.run(flowOf(SHOPS), { to: "2024-09-08 00:00:00" });
+    // Every attempt of the first read fails: the call fails after its 3 retries, and so does the run.
+    mine.server.failNext("/shops", "500", 4);
+    failed = await mine.run(flowOf(SHOPS), { from: "2024-09-08 00:00:00", to: "2024-09-09 00:00:00" });
+    console_ = await startServer({ host: "127.0.0.1", port: 0, store: mine.store, cwd, env: {}, now: () => mine.clock.now() });
+  });
+
+  afterAll(async () => {
+    await console_?.close();
+    await mine?.close();
+  });
+
+  it("the runs behind it: one retried its way to success, one failed", () => {
+    expect(retried).toMatchObject({ status: "ok", written: 120 });
+    expect(retried.calls.find((c) => c.operation === "/customers")).toMatchObject({ errors: 0, retries: 2, failedAttempts: 2 });
+    expect(failed.status).toBe("failed");
+    expect(failed.calls.find((c) => c.operation === "/shops")).toMatchObject({ calls: 1, errors: 1, retries: 3, failedAttempts: 4 });
+  });
+
+  it("shows failed attempts apart from failed calls on the usage and flow pages, with rates that are not 0 %", async () => {
+    const writes = retried.calls.find((c) => c.operation === "/customers")!;
+    const attempts = writes.calls + writes.retries;
+    for (const path of ["/usage", `/flows/${FLOW}`]) {
+      const body = await (await fetch(new URL(path, console_.url))).text();
+      const row = new RegExp(`<tr data-system="http" data-operation="/customers" data-calls="${writes.calls}" data-failed-attempts="2" data-errors="0">(.*?)</tr>`).exec(body);
+      expect(row, path).not.toBeNull();
+      const cells = [...row![1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]);
+      // calls, retries, failed attempts (of attempts), failed calls (of calls)
+      expect(cells.slice(2, 6), path).toEqual([String(writes.calls), "2", `2 <span class="muted">(${(200 / attempts).toFixed(1)} %)</span>`, '0 <span class="muted">(0 %)</span>']);
+      expect(body).toMatch(/<tr data-system="http" data-operation="\/shops" data-calls="\d+" data-failed-attempts="4" data-errors="1">/);
+    }
+  });
+
+  it("exposes failed attempts, failed calls and a latency histogram of every attempt on /metrics", async () => {
+    const families = parsePrometheus(await (await fetch(new URL("/metrics", console_.url))).text());
+    expect(families.get("ferry_api_latency_ms")?.type).toBe("histogram");
+    for (const op of ["/shops", "/customers"]) {
+      const of = [...retried.calls, ...failed.calls].filter((c) => c.operation === op);
+      const labels = { system: "http", operation: op };
+      const total = (pick: (c: CallStats) => number) => of.reduce((n, c) => n + pick(c), 0);
+      expect(sample(families, "ferry_api_failed_attempts_total", labels), op).toBe(total((c) => c.failedAttempts));
+      expect(sample(families, "ferry_api_errors_total", labels), op).toBe(total((c) => c.errors));
+      const attempts = total((c) => c.calls + c.retries);
+      expect(sample(families, "ferry_api_attempts_total", labels), op).toBe(attempts);
+
+      const merged = Histogram.of(...of.map((c) => c.latency));
+      const buckets = LATENCY_BOUNDS_MS.map((le) => sample(families, "ferry_api_latency_ms_bucket", { ...labels, le: String(le) }));
+      expect(buckets, op).toEqual(LATENCY_BOUNDS_MS.map((le) => merged.countAtMost(le)));
+      // Cumulative, ending in +Inf = _count = every attempt, failed ones included.
+      expect([...buckets].sort((a, b) => a! - b!)).toEqual(buckets);
+      expect(sample(families, "ferry_api_latency_ms_bucket", { ...labels, le: "+Inf" })).toBe(attempts);
+      expect(sample(families, "ferry_api_latency_ms_count", labels)).toBe(attempts);
+      expect(sample(families, "ferry_api_latency_ms_sum", labels)).toBeCloseTo(total((c) => c.latency.sumMs), 3);
+      expect(sample(families, "ferry_api_latency_p95_ms", labels)).toBeCloseTo(merged.quantile(0.95), 6);
+    }
+  });
+
+  it("counts runs once they have ended, by final status; a running run is a gauge, not a status", async () => {
+    const scrape = async () => parsePrometheus(await (await fetch(new URL("/metrics", console_.url))).text());
+    const id = await mine.store.startRun(FLOW, mine.clock.now(), false);
+    let families = await scrape();
+    const statuses = (name: string) => families.get(name)!.samples.filter((s) => s.labels.flow === FLOW).map((s) => [s.labels.status, s.value]);
+    expect(statuses("ferry_runs_total")).toEqual([["ok", 1], ["dead-letters", 0], ["failed", 1]]);
+    expect(sample(families, "ferry_runs_running", { flow: FLOW })).toBe(1);
+    expect(statuses("ferry_last_run_timestamp_seconds").map(([status]) => status)).toEqual(["failed", "ok"]);
+
+    await mine.store.finishRun(id, mine.clock.now(), "ok", { read: 0, written: 0, unchanged: 0, deadLettered: 0 }, null);
+    families = await scrape();
+    expect(statuses("ferry_runs_total")).toEqual([["ok", 2], ["dead-letters", 0], ["failed", 1]]);
+    expect(sample(families, "ferry_runs_running", { flow: FLOW })).toBe(0);
   });
 });
 
@@ -558,6 +667,26 @@ describe("binding and tokens", () => {
       const session = cookie.split(";")[0]!;
       const page = await get("/usage", { headers: { cookie: `other=1; ${session}` } }, guarded);
       expect(page.status).toBe(200);
+    });
+
+    it.each([
+      // A path that normalises to two leading slashes would be a redirect to another host.
+      [`/.//evil.example/?token=${TOKEN}`, "/evil.example/"],
+      [`/a/..//evil.example/x?token=${TOKEN}`, "/evil.example/x"],
+      [`//evil.example/?token=${TOKEN}`, "/evil.example/"],
+      [`/\\evil.example/?token=${TOKEN}`, "/evil.example/"],
+      [`///evil.example?flow=a&token=${TOKEN}`, "/evil.example?flow=a"],
+    ])("redirects ?token= on %j only to a path on this host (%s)", async (target, location) => {
+      const res = await raw(target, guarded);
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe(location);
+    });
+
+    it("reads a request target of two slashes as a path here, not as another host's path", async () => {
+      // Parsed as a URL reference, //metrics would be host "metrics" with path "/" (the overview).
+      const res = await raw("//metrics", guarded, bearer);
+      expect(res.status).toBe(200);
+      expect(res.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
     });
   });
 });

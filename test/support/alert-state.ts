@@ -61,7 +61,19 @@ export async function fakeRun(store: SqliteStateStore, flow: string, run: FakeRu
   return id;
 }
 
-/** Call stats of one operation. */
-export function calls(system: string, operation: string, count: number, errors: number): CallStats {
-  return { system, operation, calls: count, errors, retries: 0, totalMs: count * 10, p50Ms: 10, p95Ms: 20, rateLimitWaitMs: 0 };
+/** Call stats of one operation: `errors` calls failed at their only attempt, or after `retries` retried attempts. */
+export function calls(system: string, operation: string, count: number, errors: number, retries = 0): CallStats {
+  return {
+    system,
+    operation,
+    calls: count,
+    errors,
+    retries,
+    failedAttempts: errors + retries,
+    totalMs: count * 10,
+    p50Ms: 10,
+    p95Ms: 10,
+    rateLimitWaitMs: 0,
+    latency: { sumMs: (count + retries) * 10, buckets: [[10_000, count + retries]] },
+  };
 }

@@ -21,16 +21,23 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** What step 4 added to call_stats, removed again to make a database of an earlier version. */
+const DROP_CALL_COLUMNS = ["latency", "latency_sum_ms", "latency_min_ms", "latency_max_ms", "failed_attempts"]
+  .map((c) => `ALTER TABLE call_stats DROP COLUMN ${c};`)
+  .join(" ")
+  .concat(" DROP TABLE call_latency;");
+
 describe("schema upgrades", () => {
   it("upgrades a version 1 database in place, keeping its runs", async () => {
     const run = await fakeRun(store, "f");
     await store.close();
     const raw = new Database(path);
     raw.exec("DROP TABLE flow_locks; DROP TABLE notifications; DROP TABLE incidents; DROP TABLE anomalies; DROP TABLE field_stats;");
+    raw.exec(DROP_CALL_COLUMNS);
     raw.pragma("user_version = 1");
     raw.close();
     store = SqliteStateStore.open(path, { now: () => NOW });
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     expect((await store.runs("f", 5)).map((r) => r.id)).toEqual([run]);
     await store.recordFieldStats(run, "f", [{ field: "a", rows: 1, nulls: 0, empties: 0 }]);
     expect(await store.fieldHistory("f", "a", 5)).toHaveLength(1);
@@ -43,6 +50,7 @@ describe("schema upgrades", () => {
     await store.close();
     const raw = new Database(path);
     raw.exec("DROP TABLE flow_locks;");
+    raw.exec(DROP_CALL_COLUMNS);
     raw.pragma("user_version = 2");
     raw.close();
     store = SqliteStateStore.open(path, { now: () => NOW });
@@ -50,6 +58,23 @@ describe("schema upgrades", () => {
     const lock = { token: "t", pid: 1, host: "h", since: NOW, beat: NOW };
     expect(await store.lockFlow("f", lock, () => true)).toBeNull();
     expect(await store.lockFlow("f", { ...lock, token: "u" }, () => true)).toEqual(lock);
+  });
+});
+
+describe("schema upgrade to version 4", () => {
+  it("counts the failed attempts of earlier runs (every retry and every failed call) and gives them no latency", async () => {
+    const run = await fakeRun(store, "f", { calls: [calls("kingdee", "batchSave", 10, 2, 3)] });
+    await store.close();
+    const raw = new Database(path);
+    raw.exec(DROP_CALL_COLUMNS);
+    raw.pragma("user_version = 3");
+    raw.close();
+    store = SqliteStateStore.open(path, { now: () => NOW });
+    expect((await store.runs("f", 5)).map((r) => r.id)).toEqual([run]);
+    expect(await store.callStats("f")).toMatchObject([{ calls: 10, errors: 2, retries: 3, failedAttempts: 5, p95Ms: 0, latency: { buckets: [] } }]);
+    // A run recorded now adds its histogram; the earlier one adds nothing to the latencies.
+    await fakeRun(store, "f", { calls: [calls("kingdee", "batchSave", 4, 0)] });
+    expect(await store.callStats("f")).toMatchObject([{ calls: 14, failedAttempts: 5, p95Ms: 10, latency: { buckets: [[10_000, 4]] } }]);
   });
 });
 

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStateStore, stateDir } from "../../../runtime/state/open.js";
+import { Histogram } from "../../../runtime/call-meter.js";
 import { SCHEMA_VERSION, SqliteStateStore } from "../../../runtime/state/sqlite.js";
 import type { CallStats, CommitUnit, PendingWrite } from "../../../runtime/state/store.js";
 
@@ -262,27 +263,73 @@ describe("commit atomicity", () => {
   });
 });
 
-function stats(system: string, operation: string, calls: number, p50 = 10, p95 = 20): CallStats {
-  return { system, operation, calls, errors: 1, retries: 2, totalMs: calls * 10, p50Ms: p50, p95Ms: p95, rateLimitWaitMs: 5 };
+/** Stats of `calls` calls whose attempts took `latencies` ms (default: one of 10 ms per call). */
+function stats(system: string, operation: string, calls: number, latencies: readonly number[] = new Array<number>(calls).fill(10)): CallStats {
+  const histogram = new Histogram();
+  for (const ms of latencies) histogram.record(ms);
+  const latency = histogram.toStored();
+  return {
+    system,
+    operation,
+    calls,
+    errors: 1,
+    retries: 2,
+    failedAttempts: 3,
+    totalMs: latency.sumMs,
+    p50Ms: histogram.quantile(0.5),
+    p95Ms: histogram.quantile(0.95),
+    rateLimitWaitMs: 5,
+    latency,
+  };
 }
 
 describe("call stats", () => {
-  it("sums per system and operation over runs, with the worst percentiles", async () => {
+  it("sums per system and operation over runs, failed attempts apart from failed calls", async () => {
     const a1 = await store.startRun("a", 1, false);
     const a2 = await store.startRun("a", 2, false);
     const b1 = await store.startRun("b", 3, false);
     await store.recordCalls(a1, "a", [stats("kingdee", "save", 1), stats("shop", "list", 2)]);
     // A later call for the same run replaces its totals.
-    await store.recordCalls(a1, "a", [stats("kingdee", "save", 10, 12, 40)]);
-    await store.recordCalls(a2, "a", [stats("kingdee", "save", 5, 30, 35)]);
-    await store.recordCalls(b1, "b", [stats("kingdee", "save", 100, 1, 1)]);
+    await store.recordCalls(a1, "a", [stats("kingdee", "save", 10)]);
+    await store.recordCalls(a2, "a", [stats("kingdee", "save", 5)]);
+    await store.recordCalls(b1, "b", [stats("kingdee", "save", 100)]);
 
     expect(await store.callStats("a")).toEqual([
-      { system: "kingdee", operation: "save", calls: 15, errors: 2, retries: 4, totalMs: 150, p50Ms: 30, p95Ms: 40, rateLimitWaitMs: 10 },
+      {
+        system: "kingdee",
+        operation: "save",
+        calls: 15,
+        errors: 2,
+        retries: 4,
+        failedAttempts: 6,
+        totalMs: 150,
+        p50Ms: 10,
+        p95Ms: 10,
+        rateLimitWaitMs: 10,
+        latency: { sumMs: 150, minMs: 10, maxMs: 10, buckets: [[10_000, 15]] },
+      },
       stats("shop", "list", 2),
     ]);
     expect((await store.callStats(undefined)).map((s) => [s.system, s.calls])).toEqual([["kingdee", 115], ["shop", 2]]);
     expect(await store.callStats("none")).toEqual([]);
+  });
+
+  it("computes percentiles over every attempt of the runs summed, not the worst run's", async () => {
+    // Run 1: 100 calls of 10 ms; run 2: a single call of 2 s, whose own p95 is 2 s.
+    const one = await store.startRun("a", 1, false);
+    const two = await store.startRun("a", 2, false);
+    await store.recordCalls(one, "a", [stats("kingdee", "save", 100)]);
+    await store.recordCalls(two, "a", [stats("kingdee", "save", 1, [2000])]);
+    await store.finishRun(one, 5, "ok", counts, null);
+    await store.finishRun(two, 6, "ok", counts, null);
+    // Of 101 attempts the 96th (p95) and the 51st (p50) are 10 ms; only the slowest is 2 s.
+    for (const s of [...(await store.callStats("a")), ...(await store.callsSince(0))]) {
+      expect(s).toMatchObject({ calls: 101, p50Ms: 10, p95Ms: 10 });
+      expect(s.latency.buckets).toEqual([[10_000, 100], [2_000_000, 1]]);
+      expect(Histogram.of(s.latency).quantile(1)).toBe(2000);
+    }
+    // callsSince counts the runs that ended in the window only.
+    expect(await store.callsSince(6)).toMatchObject([{ flow: "a", calls: 1, p95Ms: 2000 }]);
   });
 });
 
