@@ -97,6 +97,8 @@ export class MemoryTarget implements TargetConnector {
    */
   crash: "before" | "after" | null = null;
   lookupFails: CallError | null = null;
+  /** Called as each write arrives, before anything else. */
+  onWrite: (request: WriteRequest) => Promise<void> | void = () => {};
   readonly lookup?: (request: LookupRequest) => Promise<readonly TargetState[]>;
 
   constructor(confirms = false) {
@@ -111,6 +113,7 @@ export class MemoryTarget implements TargetConnector {
 
   async write(request: WriteRequest): Promise<readonly RowResult[]> {
     this.writeCalls++;
+    await this.onWrite(request);
     if (this.refuseBatch) throw new CallError("http /dst", "rejected", this.refuseBatch);
     if (this.crash === "before") {
       this.crash = null;

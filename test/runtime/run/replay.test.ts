@@ -127,3 +127,22 @@ describe("a letter that fails again", () => {
     expect(status.stdout).toMatch(new RegExp(`\\n {2}\\[${letter!.id}\\] check "2": n2 is not a name {2}\\(failed 3 times, last .+ in run #${third.runId}\\)\\n`));
   });
 });
+
+describe("a long replay", () => {
+  it("beats the flow's lock as it goes, so it is never taken for one left behind", async () => {
+    const target = new MemoryTarget(true);
+    const t = (bench = memoryBench());
+    target.refuseRow = () => "temporarily refused";
+    await t.run(memoryFlow({ batch: 1, size: 10 }), new PagedSource([numbered(4)]), target);
+    target.refuseRow = () => null;
+    const beats: number[] = [];
+    target.onWrite = async () => {
+      const holder = await t.store.lockFlow("f", { token: "probe", pid: 1, host: "elsewhere", since: 0, beat: 0 }, () => true);
+      beats.push(holder!.beat);
+      await t.clock.advance(61_000);
+    };
+    const started = t.clock.now();
+    expect(await t.replay(memoryFlow({ batch: 1, size: 10 }), target)).toMatchObject({ written: 4 });
+    expect(beats).toEqual([started, started + 61_000, started + 122_000, started + 183_000]);
+  });
+});
