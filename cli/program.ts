@@ -94,9 +94,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .option("--from <time>", "start of the window (yyyy-MM-dd[ HH:mm:ss], Asia/Shanghai); default: the checkpoint")
     .option("--to <time>", "end of the window; default: now")
     .option("--limit <n>", "stop after reading n records", (v) => positiveInt(v, "--limit"))
+    .option("--max-pages <n>", "fail a window with more than n pages (default: FERRY_MAX_PAGES, else 10000)", (v) => positiveInt(v, "--max-pages"))
     .option("--dry-run", "read and map, report new/changed/unchanged rows, write nothing")
     .option("--json", "also print the run summary as JSON on stdout")
-    .action(async (flow: string, opts: { from?: string; to?: string; limit?: number; dryRun?: boolean; json?: boolean }) => {
+    .action(async (flow: string, opts: { from?: string; to?: string; limit?: number; maxPages?: number; dryRun?: boolean; json?: boolean }) => {
       code = await (await import("./commands/run.js")).runCommand(io, flow, opts);
     });
 

@@ -16,7 +16,8 @@ export async function replayCommand(io: Io, flowPath: string, options: { id?: st
   const wiring = wire(loaded.module, env, io.cwd, false);
   const c = colors(io);
   try {
-    const result = await replayDeadLetters({ flow: loaded.module, ...wiring, env, sourceId: options.id });
+    const name = loaded.module.spec.name;
+    const result = await replayDeadLetters({ flow: loaded.module, ...wiring, env, sourceId: options.id, onLog: (line) => io.stderr.write(`${name}: ${line}\n`) });
     if (result.attempted === 0) {
       io.stderr.write(`${loaded.module.spec.name}: no dead letters to replay${options.id ? ` for id ${JSON.stringify(options.id)}` : ""}\n`);
       return RUN_EXIT.ok;

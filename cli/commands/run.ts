@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { loadFlow } from "../../compiler/load-flow.js";
+import { UsageError } from "../../compiler/project.js";
 import { stateDir } from "../../runtime/state/open.js";
 import { FlowBusyError } from "../../runtime/run/flow-lock.js";
 import { runFlow, type RunSummary } from "../../runtime/run/run-flow.js";
@@ -14,6 +15,7 @@ export interface RunCommandOptions {
   readonly from?: string;
   readonly to?: string;
   readonly limit?: number;
+  readonly maxPages?: number;
   readonly dryRun?: boolean;
   readonly json?: boolean;
 }
@@ -30,6 +32,7 @@ export async function runCommand(io: Io, flowPath: string, options: RunCommandOp
     throw new WindowError(`--from ${options.from} is after --to ${options.to}`);
   }
   const env = loadEnv(io.cwd, io.env);
+  const maxPages = options.maxPages ?? maxPagesOf(env);
   const loaded = await loadFlow(flowPath, io.cwd, env.FERRY_CACHE_DIR || join(stateDir(env, io.cwd), "cache"));
   if (!loaded.module) return report(io, loaded.result ? [loaded.result] : [], started);
   const wiring = wire(loaded.module, env, io.cwd);
@@ -56,6 +59,7 @@ export async function runCommand(io: Io, flowPath: string, options: RunCommandOp
         from: options.from,
         to: options.to,
         limit: options.limit,
+        maxPages,
         dryRun: options.dryRun,
         onProgress: (p) => view.update(p),
         onLog: (line) => view.log(`${loaded.module!.spec.name}: ${line}`),
@@ -80,4 +84,13 @@ export async function runCommand(io: Io, flowPath: string, options: RunCommandOp
     process.off("SIGTERM", onSignal);
     await wiring.store.close();
   }
+}
+
+/** The page ceiling `FERRY_MAX_PAGES` sets, if any; a value that is not a whole number ≥ 1 is a usage error. */
+function maxPagesOf(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = env.FERRY_MAX_PAGES?.trim();
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`FERRY_MAX_PAGES takes a whole number of at least 1, not ${JSON.stringify(text)}`);
+  return n;
 }

@@ -77,7 +77,10 @@ export async function statusCommand(io: Io, flow: string | undefined, options: {
       }
       if (options.deadLetters) {
         for (const l of letters) {
-          io.stdout.write(`  [${l.id}] ${l.stage} ${JSON.stringify(l.sourceId)}: ${l.reason}\n`);
+          // The letter holds its latest failure; earlier ones are its attempts.
+          const attempts = (await store.deadLetterAttempts(l.id)).length;
+          const history = attempts > 1 ? `  (failed ${attempts} times, last ${statusTime(l.createdAt)} in run #${l.runId})` : "";
+          io.stdout.write(`  [${l.id}] ${l.stage} ${JSON.stringify(l.sourceId)}: ${l.reason}${history}\n`);
         }
         if (letters.length) io.stdout.write(`  replay them with: ferry replay ${name}\n`);
       }

@@ -2,6 +2,7 @@ import type { RowResult, TargetConnector, TargetState, WriteRow } from "../conne
 import { CallError } from "../faults.js";
 import type { CommitUnit, DeadLetterInput, PendingWrite, StateStore } from "../state/store.js";
 import type { FlowSpec } from "../types.js";
+import { stripCall } from "../retry.js";
 import type { CallTarget, Calls } from "./calls.js";
 import { stableJson } from "./hash.js";
 
@@ -43,22 +44,98 @@ function holds(state: TargetState, row: unknown): boolean {
   return stableJson(picked) === stableJson(row);
 }
 
+/** What settling the writes a killed run or replay left unconfirmed found. */
+export interface Settled {
+  /** Unconfirmed writes found. */
+  readonly found: number;
+  /** Of them, rows the target holds: now done (and their dead letters resolved). */
+  readonly confirmed: number;
+}
+
 /**
  * Writes batches so that each row is written once: the intent is recorded before the call, the
  * outcome (write record, dead letters and, at a window's end, the checkpoint) in one transaction
  * after it; an ambiguous failure is reconciled with the target before anything is sent again.
+ *
+ * A writer exists only through {@link BatchWriter.open}, which first settles the writes a killed run
+ * or replay left unconfirmed: whatever path writes (run, replay, the console's Replay button), it
+ * sends nothing before the target has said which of them landed.
  */
 export class BatchWriter {
-  constructor(
+  #settled: Settled = { found: 0, confirmed: 0 };
+
+  private constructor(
     private readonly flow: FlowSpec,
     private readonly store: StateStore,
     private readonly target: TargetConnector,
     private readonly calls: Calls,
     private readonly callTarget: CallTarget,
     private readonly runId: number,
+    private readonly log: (line: string) => void,
   ) {}
 
-  /** Asks the target which of these unconfirmed rows it already holds. */
+  /**
+   * A writer for run `runId`, once the flow's unconfirmed writes are settled: rows the target holds
+   * become done (resolving their letters); the others stay pending, to be written again only when
+   * their records are read again or their letters replayed, after this check. Throws CallError when
+   * the target cannot be asked: then nothing is sent.
+   */
+  static async open(
+    flow: FlowSpec,
+    store: StateStore,
+    target: TargetConnector,
+    calls: Calls,
+    callTarget: CallTarget,
+    runId: number,
+    log: (line: string) => void = () => {},
+  ): Promise<BatchWriter> {
+    const writer = new BatchWriter(flow, store, target, calls, callTarget, runId, log);
+    await writer.#settle();
+    return writer;
+  }
+
+  /** What {@link open} found and confirmed. */
+  get settled(): Settled {
+    return this.#settled;
+  }
+
+  /** Whether the target can say which rows it holds; without it, an unconfirmed row is sent again. */
+  get canConfirm(): boolean {
+    return this.target.lookup !== undefined && this.flow.target.idcheck !== null;
+  }
+
+  async #settle(): Promise<void> {
+    const pending = await this.store.pending(this.flow.name);
+    if (pending.length === 0) return;
+    let confirmed: Map<string, string | null>;
+    try {
+      confirmed = await this.confirm(pending);
+    } catch (error) {
+      if (!(error instanceof CallError)) throw error;
+      throw new CallError(error.call, error.kind, `${stripCall(error)}; ${pending.length} writes of an interrupted run are unconfirmed and cannot be checked now, so nothing was sent`, { cause: error });
+    }
+    if (confirmed.size > 0) {
+      await this.store.commit(this.flow.name, {
+        runId: this.runId,
+        done: pending.filter((p) => confirmed.has(p.sourceId)).map((p) => ({ sourceId: p.sourceId, targetId: confirmed.get(p.sourceId) ?? null, hash: p.hash, key: p.key })),
+        cleared: [],
+        deadLetters: [],
+      });
+    }
+    this.#settled = { found: pending.length, confirmed: confirmed.size };
+    const left = pending.length - confirmed.size;
+    // The others stay pending: their records are written when read again (the interrupted window was
+    // not checkpointed, so a scheduled run reads it again; a backfill needs its --from/--to again),
+    // and their letters, if they came from a replay, stay open for the next replay.
+    const rest = !left
+      ? ""
+      : this.canConfirm
+        ? `, ${left} not held by the target: they will be written when their records are read again or their dead letters replayed (an interrupted --from/--to backfill needs the same range again)`
+        : `, ${left} cannot be confirmed (the target cannot say which rows it holds): they will be sent again when their records are read again or their dead letters replayed, so they may be written twice`;
+    this.log(`found ${pending.length} unconfirmed writes from an interrupted run: ${confirmed.size} confirmed by the target${rest}`);
+  }
+
+  /** Asks the target which of these unconfirmed rows it already holds: one call with its own retries. */
   async confirm(rows: readonly { readonly sourceId: string; readonly row: unknown; readonly key: string | null }[]): Promise<Map<string, string | null>> {
     const confirmed = new Map<string, string | null>();
     const key = this.flow.target.idcheck;
@@ -66,8 +143,11 @@ export class BatchWriter {
     if (!lookup || key === null) return confirmed;
     const values = [...new Set(rows.map((r) => r.key).filter((k): k is string => k !== null))];
     if (values.length === 0) return confirmed;
-    const states = await this.calls.run({ ...this.callTarget, operation: `${this.callTarget.operation} lookup` }, () =>
-      lookup({ operation: this.flow.target.operation, form: this.flow.target.form, key, values, fields: this.flow.fields.filter((f) => !f.target.includes(".")).map((f) => f.target).concat([...new Set(this.flow.fields.filter((f) => f.target.includes(".")).map((f) => f.target.split(".")[0]!))]), timeoutMs: this.flow.target.timeoutMs }),
+    const states = await this.calls.run(
+      { ...this.callTarget, operation: `${this.callTarget.operation} lookup` },
+      () =>
+        lookup({ operation: this.flow.target.operation, form: this.flow.target.form, key, values, fields: this.flow.fields.filter((f) => !f.target.includes(".")).map((f) => f.target).concat([...new Set(this.flow.fields.filter((f) => f.target.includes(".")).map((f) => f.target.split(".")[0]!))]), timeoutMs: this.flow.target.timeoutMs }),
+      { log: this.log },
     );
     const byKey = new Map(states.map((s) => [s.key, s]));
     for (const r of rows) {
@@ -79,35 +159,25 @@ export class BatchWriter {
 
   /**
    * Writes one batch and stores its outcome together with `extra` (dead letters from mapping and
-   * checks, a checkpoint). Throws CallError when the target cannot be reached after retries: the
-   * rows stay pending and no checkpoint moves.
+   * checks, a checkpoint). A row the target refuses becomes a dead letter, or refreshes the open one
+   * of its source id (a replayed letter keeps its latest reason). Throws CallError when the target
+   * cannot be reached after retries: the rows stay pending and no checkpoint moves.
    */
   async write(
     rows: readonly OutgoingRow[],
-    extra: {
-      readonly deadLetters: readonly DeadLetterInput[];
-      readonly checkpoint?: string;
-      /** Replays: the dead letter each row comes from. Written rows resolve it; refused rows keep it. */
-      readonly replayOf?: ReadonlyMap<string, number>;
-    },
+    extra: { readonly deadLetters: readonly DeadLetterInput[]; readonly checkpoint?: string },
   ): Promise<BatchOutcome> {
+    const results = new Map<string, RowResult>();
     if (rows.length > 0) {
       const pending: PendingWrite[] = rows.map((r) => ({ sourceId: r.sourceId, targetId: null, hash: r.hash, key: r.key, row: r.row, updatedAt: 0 }));
       await this.store.markPending(this.flow.name, this.runId, pending);
-    }
-    const results = new Map<string, RowResult>();
-    let remaining = rows;
-    if (rows.length > 0) {
-      let lastFailure: CallError | undefined;
-      await this.calls.run(this.callTarget, async () => {
-        if (lastFailure && AMBIGUOUS.has(lastFailure.kind)) {
-          // The failed call may have landed: rows the target now holds are done, not resent.
-          const confirmed = await this.confirm(remaining);
-          for (const [id, targetId] of confirmed) results.set(id, { ok: true, targetId });
-          remaining = remaining.filter((r) => !confirmed.has(r.sourceId));
-          if (remaining.length === 0) return;
-        }
-        try {
+      let remaining = rows;
+      // One retry loop, the write's. After an ambiguous failure the target is asked what landed
+      // between two attempts; that lookup is a call of its own, and if it fails after its own
+      // retries the write ends there (the rows stay pending) rather than being retried again.
+      await this.calls.run(
+        this.callTarget,
+        async () => {
           const answer = await this.target.write({
             operation: this.flow.target.operation,
             form: this.flow.target.form,
@@ -120,31 +190,41 @@ export class BatchWriter {
             throw new CallError(`${this.callTarget.system} ${this.callTarget.operation}`, "malformed", `answered ${answer.length} results for ${remaining.length} rows`);
           }
           remaining.forEach((r, i) => results.set(r.sourceId, answer[i]!));
-        } catch (error) {
-          lastFailure = error instanceof CallError ? error : undefined;
-          throw error;
-        }
-      });
+        },
+        {
+          log: this.log,
+          beforeRetry: async (failure) => {
+            if (!AMBIGUOUS.has(failure.kind)) return undefined;
+            let confirmed: Map<string, string | null>;
+            try {
+              confirmed = await this.confirm(remaining);
+            } catch (error) {
+              if (!(error instanceof CallError)) throw error;
+              throw new CallError(failure.call, error.kind, `${stripCall(failure)}; asking the target which rows landed failed too (${error.message}), so nothing was sent again`, { cause: error });
+            }
+            for (const [id, targetId] of confirmed) results.set(id, { ok: true, targetId });
+            remaining = remaining.filter((r) => !confirmed.has(r.sourceId));
+            return remaining.length === 0 ? { value: undefined } : undefined;
+          },
+        },
+      );
     }
     const done: CommitUnit["done"][number][] = [];
     const cleared: string[] = [];
     const deadLetters: DeadLetterInput[] = [...extra.deadLetters];
-    const resolved: number[] = [];
     const refused: { sourceId: string; reason: string }[] = [];
     for (const r of rows) {
       const result = results.get(r.sourceId);
-      const replayed = extra.replayOf?.get(r.sourceId);
       if (result?.ok) {
         done.push({ sourceId: r.sourceId, targetId: result.targetId, hash: r.hash, key: r.key });
-        if (replayed !== undefined) resolved.push(replayed);
         continue;
       }
       const reason = result && !result.ok ? result.reason : "no answer for this row";
       cleared.push(r.sourceId);
       refused.push({ sourceId: r.sourceId, reason });
-      if (replayed === undefined) deadLetters.push({ sourceId: r.sourceId, stage: "write", reason, record: r.record, row: r.row });
+      deadLetters.push({ sourceId: r.sourceId, stage: "write", reason, record: r.record, row: r.row });
     }
-    const unit: CommitUnit = { runId: this.runId, done, cleared, deadLetters, resolved, checkpoint: extra.checkpoint };
+    const unit: CommitUnit = { runId: this.runId, done, cleared, deadLetters, checkpoint: extra.checkpoint };
     await this.store.commit(this.flow.name, unit);
     return { written: done.length, deadLettered: deadLetters.length, refused };
   }

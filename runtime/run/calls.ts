@@ -3,7 +3,7 @@ import type { CallMeter } from "../call-meter.js";
 import type { Clock } from "../clock.js";
 import { CallError } from "../faults.js";
 import type { RateLimits } from "../rate-limit.js";
-import { withRetry } from "../retry.js";
+import { stripCall, withRetry, type RetryOptions } from "../retry.js";
 import type { RateSpec, RetrySpec } from "../types.js";
 
 /** Where a call goes and what budget it has. */
@@ -14,6 +14,16 @@ export interface CallTarget {
   readonly credential: string;
   readonly rate: RateSpec | null;
   readonly retry: RetrySpec;
+}
+
+/** How one call is run besides its target's budget. */
+export interface CallOptions<T> {
+  /** Stops the call and any wait at once. */
+  readonly signal?: AbortSignal;
+  /** See {@link RetryOptions.beforeRetry}: a call of its own between attempts, never retried by this call. */
+  readonly beforeRetry?: RetryOptions<T>["beforeRetry"];
+  /** Where a wait the system asked for is told, so no such wait passes in silence. */
+  readonly log?: (line: string) => void;
 }
 
 /** Runs system calls inside their rate limit and retry policy, and counts them. */
@@ -30,13 +40,20 @@ export class Calls {
    * before each attempt. The meter counts one call with each attempt's latency, its failed
    * attempts, its retries and its rate-limit waits.
    */
-  async run<T>(target: CallTarget, fn: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async run<T>(target: CallTarget, fn: (attempt: number) => Promise<T>, options: CallOptions<T> = {}): Promise<T> {
+    const { signal, log } = options;
     const bucket = this.limits.bucket(`${target.system}\u0000${target.credential}\u0000${target.operation}`, target.rate);
     const attemptsMs: number[] = [];
     let failedAttempts = 0;
     let waitedMs = 0;
     let retries = 0;
     const sample = (ok: boolean) => ({ ok, attemptsMs, failedAttempts, retries, waitedMs });
+    const onRetry = (error: CallError, attempt: number, delayMs: number) => {
+      retries++;
+      if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
+        log?.(`${target.system} ${target.operation}: the system asks to wait ${Math.ceil(error.retryAfterMs / 1000)} s (${firstLine(error)}); waiting ${Math.ceil(delayMs / 1000)} s before attempt ${attempt + 1}`);
+      }
+    };
     try {
       const outcome = await withRetry(
         async (attempt) => {
@@ -56,7 +73,7 @@ export class Calls {
           }
         },
         target.retry,
-        { clock: this.clock, random: this.random, signal, bucket, onRetry: () => void retries++ },
+        { clock: this.clock, random: this.random, signal, bucket, onRetry, beforeRetry: options.beforeRetry },
       );
       this.meter.record(target.system, target.operation, sample(true));
       return outcome.value;
@@ -66,4 +83,9 @@ export class Calls {
       throw error;
     }
   }
+}
+
+/** The fault's message without its call prefix, cut at the first line. */
+function firstLine(error: CallError): string {
+  return stripCall(error).split("\n")[0] ?? "";
 }

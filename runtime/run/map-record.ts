@@ -1,5 +1,6 @@
 import { jsonata } from "../lazy.js";
 import { readPath, resolveLookups, type CollectionStore, type LookupAnswers } from "../lookups.js";
+import { previewOf } from "../state/storable.js";
 import { contentHash } from "./hash.js";
 import type { FlowModule, MapContext, ParamContext } from "../types.js";
 
@@ -88,5 +89,20 @@ export function idOf(record: unknown, path: string): string {
  * such records never replace each other's letter (the store keeps one open letter per key).
  */
 export function noIdKey(record: unknown): string {
-  return `(no id) ${contentHash(record).slice(0, 12)}`;
+  let hash: string;
+  try {
+    hash = contentHash(record);
+  } catch (error) {
+    // Too deep to hash whole: its beginning tells such records apart well enough.
+    if (!(error instanceof RangeError)) throw error;
+    hash = contentHash(previewOf(record));
+  }
+  return `(no id) ${hash.slice(0, 12)}`;
+}
+
+/** Why a record that cannot be mapped, hashed or serialised (a RangeError) is a dead letter. */
+export function tooLargeReason(error: RangeError): string {
+  return /call stack/i.test(error.message)
+    ? `the record is nested too deeply to map or store (${error.message})`
+    : `the record is too large to map or store (${error.message})`;
 }

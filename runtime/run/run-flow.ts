@@ -9,9 +9,9 @@ import type { FlowModule, ParamContext, Scalar } from "../types.js";
 import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { Calls, CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
-import { lockFlow, type HeldLock } from "./flow-lock.js";
-import { idOf, noIdKey, RecordMapper } from "./map-record.js";
-import { readPages, type Page } from "./paging.js";
+import { lockFlow, LOCK_BEAT_MS, type HeldLock } from "./flow-lock.js";
+import { idOf, noIdKey, RecordMapper, tooLargeReason } from "./map-record.js";
+import { DEFAULT_MAX_PAGES, readPages, type Page } from "./paging.js";
 import { BoundedQueue } from "./queue.js";
 import { WriteUnit } from "./write-unit.js";
 import { cutWindows, windowBounds, type TimeWindow } from "./windows.js";
@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly to?: string;
   /** Stop after reading this many records (the window is then not checkpointed). */
   readonly limit?: number;
+  /** Most pages one window may have before the run fails (default {@link DEFAULT_MAX_PAGES}). */
+  readonly maxPages?: number;
   /** Read and transform, report new/changed/unchanged, write nothing. */
   readonly dryRun?: boolean;
   readonly onProgress?: (progress: Progress) => void;
@@ -84,9 +86,6 @@ export async function runFlow(options: RunOptions): Promise<RunSummary> {
   }
 }
 
-/** How often a run refreshes its lock's heartbeat (at most once per page). */
-const LOCK_BEAT_MS = 60_000;
-
 async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promise<RunSummary> {
   const { flow, store, clock } = options;
   const spec = flow.spec;
@@ -103,7 +102,7 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
   const emit = () => options.onProgress?.({ ...progress });
   const sourceCall: CallTarget = { system: spec.source.connector, operation: spec.source.operation, credential: options.credentials?.source ?? "", rate: spec.source.rate, retry: spec.source.retry };
   const targetCall: CallTarget = { system: spec.target.connector, operation: spec.target.operation, credential: options.credentials?.target ?? "", rate: spec.target.rate, retry: spec.target.retry };
-  const writer = new BatchWriter(spec, store, options.target, options.calls, targetCall, runId);
+  let writer: BatchWriter | null = null;
   const nowText = formatDateTime(started, "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
   const fieldStats = new FieldStats(spec.fields);
   let recovered = 0;
@@ -119,7 +118,11 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
   };
 
   try {
-    if (!dryRun) recovered = await recoverPending(options, writer, runId, log);
+    // Before anything is read and compared, the writes an interrupted run left are settled.
+    if (!dryRun) {
+      writer = await BatchWriter.open(spec, store, options.target, options.calls, targetCall, runId, log);
+      recovered = writer.settled.confirmed;
+    }
 
     const checkpoint = await store.checkpoint(spec.name);
     const windows: (TimeWindow | null)[] = spec.source.window
@@ -152,9 +155,10 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
           for await (const page of readPages(
             spec.source,
             params,
-            (p) => options.calls.run(sourceCall, () => options.source.read({ operation: spec.source.operation, params: p, recordsPath: spec.source.records, totalPath: spec.source.total, cursorPath: spec.source.page?.mode === "cursor" ? String(spec.source.page.from) : null, timeoutMs: spec.source.timeoutMs, signal: readSignal }), readSignal),
+            (p) => options.calls.run(sourceCall, () => options.source.read({ operation: spec.source.operation, params: p, recordsPath: spec.source.records, totalPath: spec.source.total, cursorPath: spec.source.page?.mode === "cursor" ? String(spec.source.page.from) : null, timeoutMs: spec.source.timeoutMs, signal: readSignal }), { signal: readSignal, log }),
             (r) => idOf(r, spec.source.id),
             warn,
+            options.maxPages ?? DEFAULT_MAX_PAGES,
           )) {
             if (!(await queue.push(page))) return;
           }
@@ -167,6 +171,8 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
       const mapper = new RecordMapper(flow, paramCtx);
       const unit = new WriteUnit(progress, dryRun);
       const send = async (checkpoint?: string) => {
+        // Dry runs queue no rows and never send.
+        if (!writer) throw new Error("a dry run does not write");
         const { rows, letters } = unit.take();
         const outcome = await writer.write(rows, { deadLetters: letters, checkpoint });
         progress.written += outcome.written;
@@ -189,21 +195,31 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
           const steps: (OutgoingRow | { readonly letter: DeadLetterInput })[] = [];
           const ids: string[] = [];
           for (const record of records) {
-            const sourceId = idOf(record, spec.source.id);
-            if (sourceId === "") {
-              const key = noIdKey(record);
-              steps.push({ letter: { sourceId: key, stage: "map", reason: `the record has no id at \`${spec.source.id}\``, record, row: null } });
-              continue;
+            let sourceId = "";
+            try {
+              sourceId = idOf(record, spec.source.id);
+              if (sourceId === "") {
+                const key = noIdKey(record);
+                steps.push({ letter: { sourceId: key, stage: "map", reason: `the record has no id at \`${spec.source.id}\``, record, row: null } });
+                continue;
+              }
+              // JSONata is asynchronous; flows without it must not pay an await per record.
+              const mapped = mapper.isAsync ? await mapper.mapAsync(record) : mapper.map(record);
+              if (!mapped.ok) {
+                if (mapped.row !== null) fieldStats.observe(mapped.row);
+                steps.push({ letter: { sourceId, stage: mapped.stage, reason: mapped.reason, record, row: mapped.row } });
+                continue;
+              }
+              const row: OutgoingRow = { sourceId, record, row: mapped.row, hash: contentHash(mapped.row), key: keyOf(mapped.row, spec.target.idcheck) };
+              fieldStats.observe(mapped.row);
+              ids.push(sourceId);
+              steps.push(row);
+            } catch (error) {
+              // A record nested too deeply (or too large) to map or hash is one dead letter; the rest
+              // of its page is written, and the store keeps what it can of the record.
+              if (!(error instanceof RangeError)) throw error;
+              steps.push({ letter: { sourceId: sourceId || noIdKey(record), stage: "map", reason: tooLargeReason(error), record, row: null } });
             }
-            // JSONata is asynchronous; flows without it must not pay an await per record.
-            const mapped = mapper.isAsync ? await mapper.mapAsync(record) : mapper.map(record);
-            if (mapped.row !== null) fieldStats.observe(mapped.row);
-            if (!mapped.ok) {
-              steps.push({ letter: { sourceId, stage: mapped.stage, reason: mapped.reason, record, row: mapped.row } });
-              continue;
-            }
-            ids.push(sourceId);
-            steps.push({ sourceId, record, row: mapped.row, hash: contentHash(mapped.row), key: keyOf(mapped.row, spec.target.idcheck) });
           }
           const known = await store.written(spec.name, ids);
           unit.pageStarted();
@@ -245,34 +261,11 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
   }
 }
 
-/** Settles writes a crashed run left unconfirmed: rows the target holds become done. */
-async function recoverPending(options: RunOptions, writer: BatchWriter, runId: number, log: (line: string) => void): Promise<number> {
-  const pending = await options.store.pending(options.flow.spec.name);
-  if (pending.length === 0) return 0;
-  const confirmed = await writer.confirm(pending);
-  if (confirmed.size > 0) {
-    await options.store.commit(options.flow.spec.name, {
-      runId,
-      done: pending.filter((p) => confirmed.has(p.sourceId)).map((p) => ({ sourceId: p.sourceId, targetId: confirmed.get(p.sourceId) ?? null, hash: p.hash, key: p.key })),
-      cleared: [],
-      deadLetters: [],
-    });
-  }
-  const left = pending.length - confirmed.size;
-  // The others stay pending: their records are written when read again (the interrupted window was
-  // not checkpointed, so a scheduled run reads it again; a backfill needs its --from/--to again).
-  log(
-    `found ${pending.length} unconfirmed writes from an interrupted run: ${confirmed.size} confirmed by the target` +
-      (left ? `, ${left} will be written when their records are read again (an interrupted --from/--to backfill needs the same range again)` : ""),
-  );
-  return confirmed.size;
-}
-
 /** One line naming the flow, the call and the cause. */
 export function describeFailure(flow: string, error: unknown): string {
   if (error instanceof CallError) return `${flow}: ${error.message}`;
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
-    return `${flow}: a record is nested too deeply to map or store (${error.message}); nothing was checkpointed past it`;
+    return `${flow}: a value is nested too deeply to handle (${error.message}); nothing was checkpointed past it`;
   }
   if (error instanceof Error) return `${flow}: ${error.message}`;
   return `${flow}: ${String(error)}`;

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { Histogram } from "../call-meter.js";
+import { storableJson } from "./storable.js";
 import type {
   Anomaly,
   AnomalyInput,
@@ -9,6 +10,7 @@ import type {
   CallStats,
   CommitUnit,
   DeadLetter,
+  DeadLetterAttempt,
   DeadLetterStage,
   FieldHistoryEntry,
   FieldStat,
@@ -58,6 +60,10 @@ type Db = Database.Database;
  * buckets merged over every run of a flow, kept in step by recordCalls in the same transaction, so
  * the all-time percentiles the console and `ferry status` show read a few hundred rows, not a
  * histogram per run ever made. Older runs have no histogram (NULL) and add nothing to latencies.
+ *
+ * Step 5: `flow_locks.started`, the holder's process start time, so a pid reused after a crash is
+ * not taken for the holder; `dead_letter_attempts`, every failure of a letter's row (the letter
+ * itself keeps the latest), filled with one attempt per existing letter.
  */
 const MIGRATIONS: readonly ((db: Db) => void)[] = [
   (db) =>
@@ -219,6 +225,21 @@ const MIGRATIONS: readonly ((db: Db) => void)[] = [
         count INTEGER NOT NULL,
         PRIMARY KEY (flow, system, operation, up_to_us)
       ) WITHOUT ROWID;
+    `),
+  (db) =>
+    db.exec(`
+      ALTER TABLE flow_locks ADD COLUMN started TEXT;
+
+      CREATE TABLE dead_letter_attempts (
+        letter_id INTEGER NOT NULL REFERENCES dead_letters (id),
+        at INTEGER NOT NULL,
+        stage TEXT NOT NULL CHECK (stage IN ('map', 'check', 'write')),
+        reason TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES runs (id)
+      );
+      CREATE INDEX dead_letter_attempts_letter ON dead_letter_attempts (letter_id);
+      INSERT INTO dead_letter_attempts (letter_id, at, stage, reason, run_id)
+        SELECT id, created_at, stage, reason, run_id FROM dead_letters ORDER BY id;
     `),
 ];
 
@@ -431,9 +452,18 @@ const SUCCEEDED = "status IN ('ok', 'dead-letters') AND dry_run = 0";
 /** A run that mapped rows through the flow and so has field stats: a `ferry run`, not a replay. */
 const MAPPED = "EXISTS (SELECT 1 FROM field_stats WHERE field_stats.run_id = runs.id)";
 
-/** `undefined` has no JSON text; it is stored as NULL and read back as null. */
-function toJson(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
+interface LockRow {
+  token: string;
+  pid: number;
+  host: string;
+  since: number;
+  beat: number;
+  started: string | null;
+}
+
+function toLock(r: LockRow): FlowLock {
+  const { started, ...lock } = r;
+  return started === null ? lock : { ...lock, started };
 }
 
 /** Stored JSON back as a value; text that is not JSON (a damaged row) comes back as the text itself. */
@@ -458,9 +488,9 @@ function distinctFlows(table: string): string {
 
 function prepareAll(db: Db) {
   return {
-    flowLock: db.prepare<[string], FlowLock>("SELECT token, pid, host, since, beat FROM flow_locks WHERE flow = ?"),
-    takeFlowLock: db.prepare<[string, string, number, string, number, number]>(
-      "INSERT OR REPLACE INTO flow_locks (flow, token, pid, host, since, beat) VALUES (?, ?, ?, ?, ?, ?)",
+    flowLock: db.prepare<[string], LockRow>("SELECT token, pid, host, since, beat, started FROM flow_locks WHERE flow = ?"),
+    takeFlowLock: db.prepare<[string, string, number, string, number, number, string | null]>(
+      "INSERT OR REPLACE INTO flow_locks (flow, token, pid, host, since, beat, started) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
     beatFlowLock: db.prepare<[number, string, string]>("UPDATE flow_locks SET beat = ? WHERE flow = ? AND token = ?"),
     dropFlowLock: db.prepare<[string, string]>("DELETE FROM flow_locks WHERE flow = ? AND token = ?"),
@@ -521,9 +551,17 @@ function prepareAll(db: Db) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // A row that fails again replaces its open letter: one letter per row needing attention.
-    refreshDeadLetter: db.prepare<[number, DeadLetterStage, string, string | null, string | null, number, string, string]>(
-      `UPDATE dead_letters SET run_id = ?, stage = ?, reason = ?, record = ?, row = ?, created_at = ?
-       WHERE flow = ? AND source_id = ? AND resolved_at IS NULL`,
+    refreshDeadLetter: db
+      .prepare<[number, DeadLetterStage, string, string | null, string | null, number, string, string], number>(
+        `UPDATE dead_letters SET run_id = ?, stage = ?, reason = ?, record = ?, row = ?, created_at = ?
+         WHERE flow = ? AND source_id = ? AND resolved_at IS NULL RETURNING id`,
+      )
+      .pluck(),
+    insertAttempt: db.prepare<[number, number, DeadLetterStage, string, number]>(
+      "INSERT INTO dead_letter_attempts (letter_id, at, stage, reason, run_id) VALUES (?, ?, ?, ?, ?)",
+    ),
+    attempts: db.prepare<[number], { at: number; stage: DeadLetterStage; reason: string; run_id: number }>(
+      "SELECT at, stage, reason, run_id FROM dead_letter_attempts WHERE letter_id = ? ORDER BY rowid",
     ),
     // A row written at last (a fixed source record, a fixed mapping) settles its open letter.
     resolveBySource: db.prepare<[number, string, string]>(
@@ -710,7 +748,7 @@ export class SqliteStateStore implements StateStore {
     const st = (this.st = prepareAll(db));
     this.markPendingTx = db.transaction((flow: string, runId: number, rows: readonly PendingWrite[]) => {
       for (const r of rows) {
-        st.markPending.run(flow, r.sourceId, r.targetId, r.hash, r.key, toJson(r.row), runId, r.updatedAt);
+        st.markPending.run(flow, r.sourceId, r.targetId, r.hash, r.key, storableJson(r.row), runId, r.updatedAt);
       }
     });
     this.commitTx = db.transaction((flow: string, unit: CommitUnit) => {
@@ -724,11 +762,12 @@ export class SqliteStateStore implements StateStore {
         st.clearPending.run(flow, id);
       }
       for (const l of unit.deadLetters) {
-        const record = toJson(l.record);
-        const row = toJson(l.row);
-        if (st.refreshDeadLetter.run(unit.runId, l.stage, l.reason, record, row, at, flow, l.sourceId).changes === 0) {
-          st.insertDeadLetter.run(flow, unit.runId, l.sourceId, l.stage, l.reason, record, row, at);
-        }
+        const record = storableJson(l.record);
+        const row = storableJson(l.row);
+        const id =
+          st.refreshDeadLetter.get(unit.runId, l.stage, l.reason, record, row, at, flow, l.sourceId) ??
+          Number(st.insertDeadLetter.run(flow, unit.runId, l.sourceId, l.stage, l.reason, record, row, at).lastInsertRowid);
+        st.insertAttempt.run(id, at, l.stage, l.reason, unit.runId);
       }
       for (const id of unit.resolved ?? []) st.resolve.run(at, flow, id);
       if (unit.checkpoint !== undefined) st.setCheckpoint.run(flow, unit.checkpoint, unit.runId, at);
@@ -847,9 +886,10 @@ export class SqliteStateStore implements StateStore {
   async lockFlow(flow: string, owner: FlowLock, isLive: (holder: FlowLock) => boolean): Promise<FlowLock | null> {
     return this.db
       .transaction((): FlowLock | null => {
-        const holder = this.st.flowLock.get(flow);
+        const row = this.st.flowLock.get(flow);
+        const holder = row && toLock(row);
         if (holder && isLive(holder)) return holder;
-        this.st.takeFlowLock.run(flow, owner.token, owner.pid, owner.host, owner.since, owner.beat);
+        this.st.takeFlowLock.run(flow, owner.token, owner.pid, owner.host, owner.since, owner.beat, owner.started ?? null);
         return null;
       })
       .immediate();
@@ -906,6 +946,10 @@ export class SqliteStateStore implements StateStore {
   ): Promise<DeadLetter[]> {
     const sourceId = options.sourceId ?? null;
     return this.st.deadLetters.all(flow, options.unresolvedOnly ? 1 : 0, sourceId, sourceId).map(toDeadLetter);
+  }
+
+  async deadLetterAttempts(letterId: number): Promise<DeadLetterAttempt[]> {
+    return this.st.attempts.all(letterId).map((a) => ({ at: a.at, stage: a.stage, reason: a.reason, runId: a.run_id }));
   }
 
   async countDeadLetters(

@@ -56,13 +56,27 @@ export interface DeadLetterInput {
   readonly row: unknown;
 }
 
+/**
+ * An open letter per source id: a row that fails again (in a run or a replay) refreshes it, so its
+ * stage, reason, run and time are those of its latest failure; every failure is kept as an attempt.
+ */
 export interface DeadLetter extends DeadLetterInput {
   readonly id: number;
   readonly flow: string;
+  /** The run (or replay) of the latest failure. */
   readonly runId: number;
+  /** When it last failed. */
   readonly createdAt: number;
   /** When a replay wrote it; null while it still needs attention. */
   readonly resolvedAt: number | null;
+}
+
+/** One failure of a dead letter's row: the first that made the letter, and each run or replay that failed it again. */
+export interface DeadLetterAttempt {
+  readonly at: number;
+  readonly stage: DeadLetterStage;
+  readonly reason: string;
+  readonly runId: number;
 }
 
 /** Everything a batch changes, stored in one transaction so a crash leaves all of it or none. */
@@ -206,7 +220,6 @@ export interface NotificationRecord extends NotificationInput {
   readonly id: number;
 }
 
-/** Which runs {@link StateStore.runs} lists. */
 /** Who holds a flow's run lock: one writing run (or replay) of a flow at a time. */
 export interface FlowLock {
   /** Unique per holder, also within one process. */
@@ -216,8 +229,14 @@ export interface FlowLock {
   readonly since: number;
   /** Last sign of life: refreshed as the run goes, so a holder on another host can be judged stale. */
   readonly beat: number;
+  /**
+   * When the holder's process started, as the OS tells it (Linux: boot id and start time in clock
+   * ticks), so a pid reused by another process after a crash is told apart; absent where unknown.
+   */
+  readonly started?: string;
 }
 
+/** Which runs {@link StateStore.runs} lists. */
 export interface RunsFilter {
   /** Only runs that finished without failing (status `ok` or `dead-letters`) and were not dry runs. */
   readonly succeeded?: boolean;
@@ -263,6 +282,8 @@ export interface StateStore {
   commit(flow: string, unit: CommitUnit): Promise<void>;
 
   deadLetters(flow: string, options: { readonly unresolvedOnly: boolean; readonly sourceId?: string }): Promise<DeadLetter[]>;
+  /** The failures of one dead letter, oldest first: the one that made it, then each that refreshed it. */
+  deadLetterAttempts(letterId: number): Promise<DeadLetterAttempt[]>;
   /** How many unresolved dead letters the flow has, optionally only of one stage or one run. */
   countDeadLetters(flow: string, options?: { readonly stage?: DeadLetterStage; readonly runId?: number }): Promise<number>;
 

@@ -4,6 +4,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startHttpTestServer, type HttpTestServer } from "../../connectors/http/test-server.js";
+import { processStart } from "../../runtime/run/process-start.js";
 import { SqliteStateStore } from "../../runtime/state/sqlite.js";
 import { ferry } from "../support/io.js";
 import { ROOT } from "../support/seeds.js";
@@ -142,6 +143,28 @@ describe("a state store that cannot be opened", () => {
   });
 });
 
+describe("the page ceiling", () => {
+  it("fails a window with more pages than --max-pages or FERRY_MAX_PAGES allow (exit 1), checkpointing nothing", async () => {
+    // 120 records in pages of 100: two pages.
+    for (const [args, extra] of [[["--max-pages", "1"], {}], [[], { FERRY_MAX_PAGES: "1" }]] as const) {
+      const result = await run(["run", "shops.map", ...WINDOW, ...args], extra);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain("page 2 still has records: the window has more than 1 pages");
+      expect(result.stderr).toContain("raise the ceiling (--max-pages or FERRY_MAX_PAGES)");
+    }
+    const store = SqliteStateStore.open(join(dir, "state", "state.db"));
+    expect(await store.checkpoint("shops_to_customers")).toBeNull();
+    await store.close();
+    expect((await run(["run", "shops.map", ...WINDOW, "--max-pages", "2"], { FERRY_MAX_PAGES: "1" })).code).toBe(0);
+  });
+
+  it.each([["abc"], ["0"], ["1.5"]])("refuses FERRY_MAX_PAGES=%s in one line (exit 2)", async (value) => {
+    const result = await run(["run", "shops.map", ...WINDOW], { FERRY_MAX_PAGES: value });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(`ferry: FERRY_MAX_PAGES takes a whole number of at least 1, not "${value}"`);
+  });
+});
+
 describe("one writing run per flow", () => {
   it("refuses to run or replay a flow another live process is writing (exit 1); a dry run still reads", async () => {
     const first = await run(["run", "shops.map", ...WINDOW]);
@@ -150,7 +173,8 @@ describe("one writing run per flow", () => {
     const holder = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
     try {
       const store = SqliteStateStore.open(join(dir, "state", "state.db"));
-      await store.lockFlow("shops_to_customers", { token: "t", pid: holder.pid!, host: hostname(), since: Date.UTC(2024, 8, 8), beat: Date.UTC(2024, 8, 8) }, () => false);
+      const started = processStart(holder.pid!);
+      await store.lockFlow("shops_to_customers", { token: "t", pid: holder.pid!, host: hostname(), since: Date.UTC(2024, 8, 8), beat: started === null ? Date.now() : Date.UTC(2024, 8, 8), ...(started === null ? {} : { started }) }, () => false);
       await store.close();
 
       const busy = await run(["run", "shops.map", ...WINDOW]);

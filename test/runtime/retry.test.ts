@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../runtime/fake-clock.js";
 import { CallError, type FaultKind } from "../../runtime/faults.js";
-import { backoffCap, MAX_RETRY_AFTER_MS, withRetry } from "../../runtime/retry.js";
+import { backoffCap, MAX_RETRY_AFTER_MS, retryAfterCeiling, withRetry } from "../../runtime/retry.js";
 import { seededRandom as seeded } from "../../runtime/random.js";
 
 const CALL = "kingdee BatchSave";
@@ -107,14 +107,79 @@ describe("withRetry", () => {
     expect(at).toEqual([0, expected]);
   });
 
-  it("fails instead of waiting when Retry-After asks for more than an hour", async () => {
+  it("fails instead of waiting when Retry-After asks for more than an hour, whatever the flow agreed to", async () => {
     const clock = new FakeClock();
     const { call, at } = flaky(clock, [fault("throttled", MAX_RETRY_AFTER_MS + 1000)]);
-    const failure = withRetry(call, { attempts: 3, minMs: 10, maxMs: 100 }, { clock });
-    await expect(failure).rejects.toThrow(`${CALL}: throttled fault; the system asks to wait 3601 s, longer than ferry waits (60 min)`);
+    const failure = withRetry(call, { attempts: 3, minMs: 10, maxMs: MAX_RETRY_AFTER_MS }, { clock });
+    await expect(failure).rejects.toThrow(`${CALL}: throttled fault; the system asks to wait 3601 s before the next call, longer than ferry waits for any call (3600 s); run the flow again once that time has passed`);
     await expect(failure).rejects.toMatchObject({ kind: "throttled" });
     expect(at).toEqual([0]);
     expect(clock.pending()).toBe(0);
+  });
+
+  it.each([
+    // [backoff max, Retry-After, waits?]: the ceiling is the backoff maximum, at least a minute.
+    [30_000, 60_000, true],
+    [30_000, 61_000, false],
+    [5_000, 45_000, true],
+    [600_000, 600_000, true],
+    [600_000, 601_000, false],
+  ] as const)("with a backoff maximum of %i ms, a Retry-After of %i ms is waited: %s", async (maxMs, retryAfterMs, waits) => {
+    expect(retryAfterCeiling({ attempts: 3, minMs: 1000, maxMs })).toBe(Math.max(60_000, maxMs));
+    const clock = new FakeClock({ auto: true });
+    const { call, at } = flaky(clock, [fault("throttled", retryAfterMs)]);
+    const outcome = withRetry(call, { attempts: 3, minMs: 1000, maxMs }, { clock, random: () => 0 });
+    if (waits) {
+      await expect(outcome).resolves.toMatchObject({ attempts: 2 });
+      expect(at).toEqual([0, retryAfterMs]);
+    } else {
+      await expect(outcome).rejects.toThrow(`the system asks to wait ${retryAfterMs / 1000} s before the next call, longer than this call waits (${Math.max(60_000, maxMs) / 1000} s`);
+      expect(at).toEqual([0]);
+    }
+  });
+
+  it("names the setting that would wait as long as the system asks", async () => {
+    const clock = new FakeClock();
+    const { call } = flaky(clock, [fault("throttled", 600_000)]);
+    await expect(withRetry(call, { attempts: 3, minMs: 1000, maxMs: 30_000 }, { clock })).rejects.toThrow(
+      `${CALL}: throttled fault; the system asks to wait 600 s before the next call, longer than this call waits (60 s: the backoff maximum of its \`retry\` setting, at least 1 min); to wait that long, raise the maximum in the flow, e.g. \`retry 3 backoff 1s..10m\``,
+    );
+  });
+
+  describe("beforeRetry", () => {
+    it("runs after the wait and before the next attempt, and may answer instead of it", async () => {
+      const clock = new FakeClock({ auto: true });
+      const { call, at } = flaky(clock, [fault("timeout"), fault("timeout")]);
+      const asked: [FaultKind, number, number][] = [];
+      const outcome = await withRetry(call, { attempts: 5, minMs: 100, maxMs: 100 }, {
+        clock,
+        random: () => 1,
+        beforeRetry: async (error, attempt) => {
+          asked.push([error.kind, attempt, clock.now()]);
+          return attempt === 2 ? { value: "landed" } : undefined;
+        },
+      });
+      expect(outcome).toMatchObject({ value: "landed", attempts: 2 });
+      expect(at).toEqual([0, 100]);
+      expect(asked).toEqual([["timeout", 1, 100], ["timeout", 2, 200]]);
+    });
+
+    it("ends the call with what it throws, never retrying it again", async () => {
+      const clock = new FakeClock({ auto: true });
+      const { call, at } = flaky(clock, [fault("timeout"), fault("timeout")]);
+      const lookupFailed = new CallError("kingdee BatchSave lookup", "server", "MsgCode 4 (after 4 attempts)");
+      let asked = 0;
+      const failure = withRetry(call, { attempts: 5, minMs: 10, maxMs: 10 }, {
+        clock,
+        beforeRetry: async () => {
+          asked++;
+          throw lookupFailed;
+        },
+      });
+      await expect(failure).rejects.toBe(lookupFailed);
+      expect(at).toEqual([0]);
+      expect(asked).toBe(1);
+    });
   });
 
   it.each([

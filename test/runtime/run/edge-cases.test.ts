@@ -1,101 +1,19 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderSummary } from "../../../cli/progress.js";
-import { CallMeter } from "../../../runtime/call-meter.js";
-import type { ReadRequest, ReadResponse, RowResult, SourceConnector, TargetConnector, WriteRequest } from "../../../runtime/connector.js";
-import { FakeClock } from "../../../runtime/fake-clock.js";
-import { CallError } from "../../../runtime/faults.js";
-import { MemoryCollectionStore } from "../../../runtime/lookups.js";
-import { RateLimits } from "../../../runtime/rate-limit.js";
-import { Calls } from "../../../runtime/run/calls.js";
-import { replayDeadLetters } from "../../../runtime/run/replay.js";
-import { describeFailure, runFlow, type RunOptions } from "../../../runtime/run/run-flow.js";
-import { SqliteStateStore } from "../../../runtime/state/sqlite.js";
-import type { FlowModule } from "../../../runtime/types.js";
-import { flowOf, seeded } from "../../support/runtime.js";
+import type { SourceConnector } from "../../../runtime/connector.js";
+import { describeFailure } from "../../../runtime/run/run-flow.js";
+import { isUnstorable, UNSTORABLE } from "../../../runtime/state/storable.js";
+import { memoryBench, MemoryTarget as Target, memoryFlow as flow, PagedSource, type MemoryBench } from "../../support/memory-systems.js";
 
-/** A flow over in-memory systems: pages of `size`, batches of `batch`, extra fields and rules as given. */
-function flow(options: { size?: number; batch?: number; window?: boolean; fields?: string; rules?: string } = {}): FlowModule {
-  return flowOf(`mapping f "F"
-source http "/src" {
-${options.window ? "  window start .. end\n" : ""}  page    number page from 1 size size ${options.size ?? 3}
-  records items
-  id      id
-  retry   2 backoff 1ms..2ms
-}
-target http "/dst" {
-  batch   ${options.batch ?? 2}
-  idcheck code
-  retry   2 backoff 1ms..2ms
-}
-fields {
-  code : string <- id | string
-  name : string <- name
-${options.fields ?? ""}}
-${options.rules ?? ""}`);
-}
-
-/** A source serving fixed pages (page N is `pages[N-1]`, then empty), or `endless` new records forever. */
-class PagedSource implements SourceConnector {
-  calls = 0;
-  constructor(private readonly pages: readonly (readonly unknown[])[] | "endless") {}
-  async read(request: ReadRequest): Promise<ReadResponse> {
-    this.calls++;
-    // Yield to the event loop, as a real call does: a run that never stops reading then fails on
-    // the test's timeout instead of spinning on resolved promises.
-    await new Promise((resolve) => setImmediate(resolve));
-    const page = Number(request.params.page);
-    if (this.pages === "endless") return { records: [0, 1, 2].map((i) => ({ id: page * 3 + i, name: "n" })), total: null, cursor: null };
-    return { records: this.pages[page - 1] ?? [], total: null, cursor: null };
-  }
-}
-
-/** A target that holds rows by code, records every write, and can refuse rows or whole batches. */
-class Target implements TargetConnector {
-  readonly held = new Map<string, unknown>();
-  readonly writes: string[] = [];
-  refuseRow: (row: { code: string }) => string | null = () => null;
-  refuseBatch: string | null = null;
-  async write(request: WriteRequest): Promise<readonly RowResult[]> {
-    if (this.refuseBatch) throw new CallError("http /dst", "rejected", this.refuseBatch);
-    return request.rows.map(({ row }) => {
-      const r = row as { code: string };
-      const refusal = this.refuseRow(r);
-      if (refusal) return { ok: false, reason: refusal };
-      this.writes.push(r.code);
-      this.held.set(r.code, row);
-      return { ok: true, targetId: r.code };
-    });
-  }
-}
-
-let dir: string | undefined;
-let store: SqliteStateStore | undefined;
+let bench: MemoryBench | undefined;
 afterEach(async () => {
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  store = undefined;
-  dir = undefined;
+  await bench?.close();
+  bench = undefined;
 });
 
-function setup() {
-  dir = mkdtempSync(join(tmpdir(), "ferry-edge-"));
-  const s = (store = SqliteStateStore.open(join(dir, "state.db")));
-  const clock = new FakeClock({ start: Date.UTC(2024, 8, 8), auto: true });
-  const calls = () => new Calls(clock, new RateLimits(clock), new CallMeter(), seeded(3));
-  const logs: string[] = [];
-  return {
-    store: s,
-    clock,
-    logs,
-    run: (f: FlowModule, source: SourceConnector, target: TargetConnector, options: Partial<RunOptions> = {}) =>
-      runFlow({ flow: f, store: s, source, target, calls: calls(), collections: new MemoryCollectionStore(), clock, env: {}, onLog: (l) => logs.push(l), ...options }),
-    replay: (f: FlowModule, target: TargetConnector) => replayDeadLetters({ flow: f, store: s, target, calls: calls(), collections: new MemoryCollectionStore(), clock, env: {} }),
-    openLetters: async () => (await s.deadLetters("f", { unresolvedOnly: true })).map((l) => ({ sourceId: l.sourceId, stage: l.stage, record: l.record })),
-  };
+function setup(): MemoryBench {
+  return (bench = memoryBench());
 }
 
 describe("a record read more than once in a run", () => {
@@ -157,7 +75,7 @@ describe("any run over records read more than once", () => {
           // Two pages with the same ids would (rightly) stop the run as a source that ignores paging.
           const idSets = pages.map((p) => p.map((r) => r.id).sort().join(","));
           fc.pre(new Set(idSets).size === idSets.length);
-          const t = setup();
+          const t = memoryBench();
           try {
             const target = new Target();
             const summary = await t.run(flow({ batch, rules: rule }), new PagedSource(pages), target);
@@ -173,10 +91,7 @@ describe("any run over records read more than once", () => {
               }
             }
           } finally {
-            await store?.close();
-            if (dir) rmSync(dir, { recursive: true, force: true });
-            store = undefined;
-            dir = undefined;
+            await t.close();
           }
         },
       ),
@@ -293,8 +208,51 @@ describe("paging guards", () => {
   });
 });
 
+describe("a record nested too deeply to serialise", () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 200_000; i++) deep = [deep];
+  const withArray = flow({ batch: 10, fields: "  deep : array? <- deep\n" });
+
+  const tooDeep = "the record is nested too deeply to map or store (Maximum call stack size exceeded)";
+  it.each([
+    ["in a field the flow maps", { id: 2, name: "b", deep }, "2", tooDeep],
+    ["without an id", { name: "b", deep }, /^\(no id\) [0-9a-f]{12}$/, "the record has no id at `id`"],
+    ["as its id", { id: deep, name: "b" }, /^\(no id\) [0-9a-f]{12}$/, tooDeep],
+  ])("%s is one dead letter, the rest of its page is written, and replay refuses what was not kept", async (_what, record, sourceId, reason) => {
+    const t = setup();
+    const target = new Target();
+    const pages = [[{ id: 1, name: "a" }, record, { id: 3, name: "c" }], [{ id: 4, name: "d" }]];
+    for (let run = 0; run < 2; run++) {
+      const summary = await t.run(withArray, new PagedSource(pages), target);
+      expect(summary).toMatchObject({ status: "dead-letters", read: 4, deadLettered: 1, error: null });
+    }
+    expect(target.writes).toEqual(["1", "3", "4"]);
+    const [letter, ...more] = await t.store.deadLetters("f", { unresolvedOnly: true });
+    expect(more).toEqual([]);
+    expect(letter).toMatchObject({ sourceId: expect.stringMatching(sourceId), stage: "map", reason });
+    expect(isUnstorable(letter!.record)).toBe(true);
+    expect(letter!.record).toMatchObject({ [UNSTORABLE]: "the record is nested too deeply to store; only its beginning is kept", preview: expect.stringMatching(/^\{"(id|name)":/) });
+
+    const replayed = await t.replay(withArray, target);
+    expect(replayed).toMatchObject({ attempted: 1, written: 0 });
+    expect(replayed.failed[0]?.reason).toBe("the record is nested too deeply to store; only its beginning is kept, so it cannot be replayed: fix it at the source and run the flow again");
+    expect(target.writes).toEqual(["1", "3", "4"]);
+  });
+
+  it("is kept as a placeholder when the target refuses it", async () => {
+    const t = setup();
+    const target = new Target();
+    target.refuseRow = (row) => (row.code === "2" ? "name is taken" : null);
+    const summary = await t.run(flow({ batch: 10 }), new PagedSource([[{ id: 1, name: "a" }, { id: 2, name: "b", deep }]]), target);
+    expect(summary).toMatchObject({ status: "dead-letters", written: 1, deadLettered: 1 });
+    const [letter] = await t.store.deadLetters("f", { unresolvedOnly: true });
+    expect(letter).toMatchObject({ sourceId: "2", stage: "write", reason: "name is taken", row: { code: "2", name: "b" } });
+    expect(isUnstorable(letter!.record)).toBe(true);
+  });
+});
+
 describe("describeFailure", () => {
-  it("names a record nested too deeply instead of quoting the engine", () => {
+  it("names a value nested too deeply instead of quoting the engine", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 200_000; i++) deep = [deep];
     let error: unknown;
@@ -303,7 +261,7 @@ describe("describeFailure", () => {
     } catch (e) {
       error = e;
     }
-    expect(describeFailure("f", error)).toBe("f: a record is nested too deeply to map or store (Maximum call stack size exceeded); nothing was checkpointed past it");
+    expect(describeFailure("f", error)).toBe("f: a value is nested too deeply to handle (Maximum call stack size exceeded); nothing was checkpointed past it");
   });
 });
 

@@ -32,12 +32,12 @@ describe("schema upgrades", () => {
     const run = await fakeRun(store, "f");
     await store.close();
     const raw = new Database(path);
-    raw.exec("DROP TABLE flow_locks; DROP TABLE notifications; DROP TABLE incidents; DROP TABLE anomalies; DROP TABLE field_stats;");
+    raw.exec("DROP TABLE dead_letter_attempts; DROP TABLE flow_locks; DROP TABLE notifications; DROP TABLE incidents; DROP TABLE anomalies; DROP TABLE field_stats;");
     raw.exec(DROP_CALL_COLUMNS);
     raw.pragma("user_version = 1");
     raw.close();
     store = SqliteStateStore.open(path, { now: () => NOW });
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     expect((await store.runs("f", 5)).map((r) => r.id)).toEqual([run]);
     await store.recordFieldStats(run, "f", [{ field: "a", rows: 1, nulls: 0, empties: 0 }]);
     expect(await store.fieldHistory("f", "a", 5)).toHaveLength(1);
@@ -49,13 +49,30 @@ describe("schema upgrades", () => {
     const run = await fakeRun(store, "f");
     await store.close();
     const raw = new Database(path);
-    raw.exec("DROP TABLE flow_locks;");
+    raw.exec("DROP TABLE dead_letter_attempts; DROP TABLE flow_locks;");
     raw.exec(DROP_CALL_COLUMNS);
     raw.pragma("user_version = 2");
     raw.close();
     store = SqliteStateStore.open(path, { now: () => NOW });
     expect((await store.runs("f", 5)).map((r) => r.id)).toEqual([run]);
     const lock = { token: "t", pid: 1, host: "h", since: NOW, beat: NOW };
+    expect(await store.lockFlow("f", lock, () => true)).toBeNull();
+    expect(await store.lockFlow("f", { ...lock, token: "u" }, () => true)).toEqual(lock);
+  });
+
+  it("upgrades a version 3 database: each dead letter gets its failure as first attempt, locks keep their holder's start", async () => {
+    const run = await fakeRun(store, "f");
+    await store.commit("f", { runId: run, done: [], cleared: [], deadLetters: [{ sourceId: "1", stage: "write", reason: "refused", record: { id: 1 }, row: { a: 1 } }] });
+    await store.close();
+    const raw = new Database(path);
+    raw.exec("DROP TABLE dead_letter_attempts; ALTER TABLE flow_locks DROP COLUMN started;");
+    raw.exec(DROP_CALL_COLUMNS);
+    raw.pragma("user_version = 3");
+    raw.close();
+    store = SqliteStateStore.open(path, { now: () => NOW + MINUTE });
+    const [letter] = await store.deadLetters("f", { unresolvedOnly: true });
+    expect(await store.deadLetterAttempts(letter!.id)).toEqual([{ at: NOW, stage: "write", reason: "refused", runId: run }]);
+    const lock = { token: "t", pid: 1, host: "h", since: NOW, beat: NOW, started: "boot:42" };
     expect(await store.lockFlow("f", lock, () => true)).toBeNull();
     expect(await store.lockFlow("f", { ...lock, token: "u" }, () => true)).toEqual(lock);
   });
@@ -67,6 +84,7 @@ describe("schema upgrade to version 4", () => {
     await store.close();
     const raw = new Database(path);
     raw.exec(DROP_CALL_COLUMNS);
+    raw.exec("DROP TABLE dead_letter_attempts; ALTER TABLE flow_locks DROP COLUMN started;");
     raw.pragma("user_version = 3");
     raw.close();
     store = SqliteStateStore.open(path, { now: () => NOW });

@@ -223,6 +223,28 @@ describe("checkpoints and dead letters", () => {
     expect(await store.deadLetters("f", { unresolvedOnly: true })).toEqual([]);
     expect((await store.deadLetters("f", { unresolvedOnly: false, sourceId: "1" }))[0]?.resolvedAt).toBe(7_000);
   });
+
+  it("keeps every failure of a letter's row as an attempt, oldest first; a row failing after its letter was resolved starts a new letter", async () => {
+    const first = await store.startRun("f", 1, false);
+    const second = await store.startRun("f", 2, false);
+    await store.commit("f", unit(first, { deadLetters: [{ sourceId: "1", stage: "write", reason: "refused", record: {}, row: null }] }));
+    clock = 2_000;
+    await store.commit("f", unit(second, { deadLetters: [{ sourceId: "1", stage: "check", reason: "name is required", record: {}, row: null }] }));
+    const [letter] = await store.deadLetters("f", { unresolvedOnly: true });
+    expect(letter).toMatchObject({ runId: second, stage: "check", reason: "name is required", createdAt: 2_000 });
+    expect(await store.deadLetterAttempts(letter!.id)).toEqual([
+      { at: 1_000, stage: "write", reason: "refused", runId: first },
+      { at: 2_000, stage: "check", reason: "name is required", runId: second },
+    ]);
+
+    await store.commit("f", unit(second, { done: [{ sourceId: "1", targetId: "T1", hash: "h", key: null }] }));
+    clock = 3_000;
+    await store.commit("f", unit(second, { deadLetters: [{ sourceId: "1", stage: "write", reason: "locked", record: {}, row: null }] }));
+    const [next] = await store.deadLetters("f", { unresolvedOnly: true });
+    expect(next!.id).not.toBe(letter!.id);
+    expect(await store.deadLetterAttempts(next!.id)).toEqual([{ at: 3_000, stage: "write", reason: "locked", runId: second }]);
+    expect(await store.deadLetterAttempts(letter!.id)).toHaveLength(2);
+  });
 });
 
 describe("commit atomicity", () => {
