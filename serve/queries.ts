@@ -42,7 +42,8 @@ export interface FlowSummary {
 }
 
 /** A dead letter as the store reads it, with its texts and payloads masked. */
-export type DeadLetterView = DeadLetter;
+/** A letter with every failure of its row, oldest first (the letter itself shows the latest). */
+export type DeadLetterView = DeadLetter & { readonly attempts: readonly { readonly at: number; readonly stage: string; readonly reason: string; readonly runId: number }[] };
 
 /** Hours in the usage charts. */
 export const USAGE_HOURS = 48;
@@ -132,6 +133,7 @@ function prepareAll(db: Db) {
     run: readOnly<[number], RunRow>(db, "SELECT * FROM runs WHERE id = ?"),
     runsOfFlow: readOnly<[string, number], RunRow>(db, "SELECT * FROM runs WHERE flow = ? ORDER BY id DESC LIMIT ?"),
     openLetters: readOnly<[string, number], DeadLetterRow>(db, "SELECT * FROM dead_letters WHERE flow = ? AND resolved_at IS NULL ORDER BY id LIMIT ?"),
+    attempts: readOnly<[number], { at: number; stage: string; reason: string; run_id: number }>(db, "SELECT at, stage, reason, run_id FROM dead_letter_attempts WHERE letter_id = ? ORDER BY rowid"),
     resolvedLetters: readOnly<[string, number], DeadLetterRow>(
       db,
       "SELECT * FROM dead_letters WHERE flow = ? AND resolved_at IS NOT NULL ORDER BY resolved_at DESC, id DESC LIMIT ?",
@@ -202,7 +204,8 @@ export class ConsoleQueries {
   private toLetter(r: DeadLetterRow): DeadLetterView {
     const letter = toDeadLetter(r);
     const mask = this.mask;
-    return { ...letter, flow: mask.text(letter.flow), sourceId: mask.text(letter.sourceId), reason: mask.text(letter.reason), record: mask.value(letter.record), row: mask.value(letter.row) };
+    const attempts = this.st.attempts.all(letter.id).map((a) => ({ at: a.at, stage: a.stage, reason: mask.text(a.reason), runId: a.run_id }));
+    return { ...letter, flow: mask.text(letter.flow), sourceId: mask.text(letter.sourceId), reason: mask.text(letter.reason), record: mask.value(letter.record), row: mask.value(letter.row), attempts };
   }
 
   /** Flows with any state, sorted; names as stored (use for lookups, never for display unmasked). */

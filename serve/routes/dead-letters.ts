@@ -18,10 +18,16 @@ function letter(l: DeadLetterView, now: number): Html {
   const state = open ? html`<span class="badge warn">${l.stage}</span>` : html`<span class="badge ok">replayed</span>`;
   const replayed = open ? "" : html` · replayed ${time(l.resolvedAt, now)}`;
   const row = l.row === null ? "" : html`<details><summary>Mapped row</summary><pre>${json(l.row)}</pre></details>`;
+  const attempts =
+    l.attempts.length > 1
+      ? html`<details class="attempts"><summary>Failed ${count(l.attempts.length)} times</summary><ol>${l.attempts.map(
+          (a) => html`<li>${time(a.at, now)} · ${a.stage} in <a href="${path("runs", a.runId)}">run #${a.runId}</a>: ${a.reason}</li>`,
+        )}</ol></details>`
+      : "";
   return html`<article class="letter${open ? "" : " resolved"}" id="letter-${l.id}" data-source-id="${l.sourceId}" data-state="${open ? "open" : "replayed"}">
 <div>${state} source id <strong>${l.sourceId}</strong> · refused at ${l.stage} in <a href="${path("runs", l.runId)}">run #${l.runId}</a>, ${time(l.createdAt, now)}${replayed}</div>
 <p class="reason">${l.reason}</p>
-<pre>${json(l.record)}</pre>${row}
+${attempts}<pre>${json(l.record)}</pre>${row}
 </article>`;
 }
 
