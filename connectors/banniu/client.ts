@@ -6,6 +6,7 @@
 import type { ConnectorContext, ConnectorFactory, ReadRequest, ReadResponse, RowResult, SourceConnector, TargetConnector, WriteRequest } from "../../runtime/connector.js";
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
 import { CallError } from "../../runtime/faults.js";
+import { SecretMasker } from "../../runtime/secrets.js";
 import type { Scalar } from "../../runtime/types.js";
 import { kindOf, quote, valueAt } from "../http/answer.js";
 import { describe, envelopeError, isRowRefusal, openEnvelope, type BanniuError } from "./envelope.js";
@@ -77,7 +78,7 @@ function configOf(ctx: ConnectorContext, options: BanniuConnectorOptions): Banni
     wire: {
       gateway: baseUrl + BANNIU_GATEWAY_PATH,
       // The app key is not secret, but it is the token's other half: no message needs it.
-      secrets: [accessToken, appSecret, appKey],
+      masker: new SecretMasker([accessToken, appSecret, appKey]),
       maxResponseBytes: options.maxResponseBytes ?? BANNIU_MAX_RESPONSE_BYTES,
       now,
     },
@@ -122,7 +123,7 @@ function banniuSource(config: BanniuConfig): SourceConnector {
       const query = signedQuery(config, call, request.operation, request.params);
       const answer = await exchange(config.wire, { call, method: "GET", query, timeoutMs: request.timeoutMs, signal: request.signal });
       const opened = openEnvelope(call, answer);
-      if ("error" in opened) throw envelopeError(call, opened.error, config.wire.secrets);
+      if ("error" in opened) throw envelopeError(call, opened.error, config.wire.masker);
       const records = valueAt(answer, request.recordsPath);
       if (!Array.isArray(records)) {
         throw malformed(call, `answer has no array at ${request.recordsPath || "its top level"}${records === undefined ? "" : ` (found ${kindOf(records)})`}`);
@@ -194,8 +195,8 @@ async function updateOne(config: BanniuConfig, request: WriteRequest, row: unkno
   const opened = await post(config, call, request.operation, body, request);
   if (!("error" in opened)) return { ok: true, targetId: targetIdOf(body) };
   // A refusal of this row's content (unknown task, bad column) is the row's fate; anything else is the call's.
-  if (isRowRefusal(opened.error)) return { ok: false, reason: `Banniu refused the update: ${describe(opened.error, config.wire.secrets)}` };
-  throw envelopeError(call, opened.error, config.wire.secrets);
+  if (isRowRefusal(opened.error)) return { ok: false, reason: `Banniu refused the update: ${describe(opened.error, config.wire.masker)}` };
+  throw envelopeError(call, opened.error, config.wire.masker);
 }
 
 /**
@@ -215,8 +216,8 @@ async function batchUpdate(config: BanniuConfig, request: WriteRequest): Promise
 async function sendBatch(config: BanniuConfig, call: string, rows: readonly Record<string, unknown>[], request: WriteRequest): Promise<RowResult[]> {
   const opened = await post(config, call, request.operation, { data: rows }, request);
   if ("error" in opened) {
-    if (!isRowRefusal(opened.error)) throw envelopeError(call, opened.error, config.wire.secrets);
-    const reason = `Banniu refused the batch: ${describe(opened.error, config.wire.secrets)}`;
+    if (!isRowRefusal(opened.error)) throw envelopeError(call, opened.error, config.wire.masker);
+    const reason = `Banniu refused the batch: ${describe(opened.error, config.wire.masker)}`;
     return rows.map(() => ({ ok: false, reason }));
   }
   const items = valueAt(opened.response, "map.result");
@@ -230,8 +231,8 @@ async function sendBatch(config: BanniuConfig, call: string, rows: readonly Reco
     const error = itemError(call, item, i);
     if (error === undefined) results.push({ ok: true, targetId: targetIdOf(rows[i] ?? {}) });
     // A transient failure of one item is retried with the whole batch: updates set values, so resending is harmless.
-    else if (!isRowRefusal(error)) throw envelopeError(call, error, config.wire.secrets);
-    else results.push({ ok: false, reason: `Banniu refused the update: ${describe(error, config.wire.secrets)}` });
+    else if (!isRowRefusal(error)) throw envelopeError(call, error, config.wire.masker);
+    else results.push({ ok: false, reason: `Banniu refused the update: ${describe(error, config.wire.masker)}` });
   }
   return results;
 }

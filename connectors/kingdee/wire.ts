@@ -4,7 +4,7 @@
  * hand back Set-Cookie; this is its Kingdee twin and reuses its quoting, redaction and Retry-After.
  */
 import { CallError } from "../../runtime/faults.js";
-import { redact } from "../http/wire.js";
+import type { SecretMasker } from "../../runtime/secrets.js";
 import { parseJson, readBody, readExcerpt, statusSaid, transientStatus, transportError, type Fail } from "../http/body.js";
 
 /** Fixed for a connector's life. */
@@ -15,8 +15,8 @@ export interface KingdeeWire {
   readonly maxResponseBytes: number;
   /** Milliseconds since the epoch, for Retry-After dates. */
   readonly now: () => number;
-  /** Values that must never appear in a message (password, app secret, session ids). */
-  readonly secrets: () => readonly string[];
+  /** Hides what must never appear in a message (password, app secret, session ids, which change with each login). */
+  readonly masker: () => SecretMasker;
 }
 
 export interface KingdeePost {
@@ -68,10 +68,9 @@ export async function postKingdee(wire: KingdeeWire, post: KingdeePost): Promise
       // A redirect (to https, to a login page) would turn the POST into a GET: the URL is wrong instead.
       redirect: "manual",
     });
-    const clean = (text: string) => scrub(wire, text);
-    if (response.status < 200 || response.status > 299) throw statusError(response, await readExcerpt(response, clean), wire.now(), fail);
+    if (response.status < 200 || response.status > 299) throw statusError(response, await readExcerpt(response, wire.masker()), wire.now(), fail);
     const text = await readBody(response, wire.maxResponseBytes, fail);
-    return { json: parseJson(text, response.headers.get("content-type"), fail, clean), setCookies: response.headers.getSetCookie() };
+    return { json: parseJson(text, response.headers.get("content-type"), fail, wire.masker()), setCookies: response.headers.getSetCookie() };
   } catch (error) {
     if (error instanceof CallError) throw error;
     if (post.signal?.aborted) throw post.signal.reason;
@@ -80,9 +79,9 @@ export async function postKingdee(wire: KingdeeWire, post: KingdeePost): Promise
   }
 }
 
-/** `text` without any secret, in case an answer quotes the request back. */
+/** `text` without any secret or fragment of one, in case an answer quotes the request back. */
 export function scrub(wire: KingdeeWire, text: string): string {
-  return wire.secrets().reduce((out, secret) => redact(out, secret), text);
+  return wire.masker().mask(text);
 }
 
 function statusError(response: Response, excerpt: string, now: number, fail: Fail): CallError {
