@@ -78,8 +78,11 @@ function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions):
       if (status?.isSuccess === false && status.msgCode === MSG_SESSION_LOST) {
         identity.invalidate(credentials.generation);
         if (attempt === 1) continue;
-        const again = settings.mode === "headers" ? "although every call is signed (FERRY_KINGDEE_LOGIN=headers)" : "again right after a new login";
-        throw new CallError(call, "session", `Kingdee reports the session lost ${again}; check ${identity.loginVariables}`);
+        // Signed calls have no session to lose: a second refusal means the signature is not accepted.
+        if (settings.mode === "headers") {
+          throw new CallError(call, "credentials", `Kingdee reports the session lost although every call is signed (FERRY_KINGDEE_LOGIN=headers); check ${identity.loginVariables}`);
+        }
+        throw new CallError(call, "session", `Kingdee reports the session lost again right after a new login; check ${identity.loginVariables}`);
       }
       return reply.json;
     }

@@ -9,6 +9,8 @@ import { SANDBOX_CREDENTIALS, type SandboxHandler } from "../../connectors/sandb
 import type { ConnectorContext, LookupRequest, RowResult, TargetConnector, WriteRequest } from "../../runtime/connector.js";
 import { CallError, type FaultKind } from "../../runtime/faults.js";
 import type { FlowSpec } from "../../runtime/types.js";
+import { FakeClock } from "../../runtime/fake-clock.js";
+import { withRetry } from "../../runtime/retry.js";
 import { serveSandboxes, type SandboxServer } from "../support/sandbox-server.js";
 
 const NOW = Date.UTC(2025, 0, 1, 8, 0, 0);
@@ -101,18 +103,6 @@ function expectNoSecrets(text: string): void {
 const calls = () => sandbox.stats().calls as Record<string, number>;
 
 describe("kingdee signature", () => {
-  const input = {
-    appId: CREDS.FERRY_KINGDEE_APP_ID,
-    appSecret: CREDS.FERRY_KINGDEE_APP_SECRET,
-    acctId: CREDS.FERRY_KINGDEE_ACCT_ID,
-    username: CREDS.FERRY_KINGDEE_USERNAME,
-    lcid: 2052,
-    orgNum: "0",
-    pathAndQuery: BATCH_SAVE,
-    timestamp: 1735718400000,
-    nonce: "0123456789abcdef0123456789abcdef",
-  };
-
   /**
    * Vectors of the official Python SDK (kingdee.cdp.webapi.sdk 8.2.0), as quoted ("Golden values
    * generated with the official Python SDK") in a public Go port's tests: autable/autable,
@@ -245,6 +235,50 @@ describe("kingdee login modes", () => {
   it("accepts the SDKs' server address ending in /K3Cloud/", async () => {
     await start();
     expect(await target({ FERRY_KINGDEE_URL: `${server?.url}/K3Cloud/` }).write(writeRequest([customer(1)]))).toEqual([{ ok: true, targetId: "100001" }]);
+  });
+
+  const envelope = (msgCode: number, message: string) =>
+    JSON.stringify({ Result: { ResponseStatus: { ErrorCode: 500, IsSuccess: false, MsgCode: msgCode, Errors: [{ FieldName: null, Message: message, DIndex: 0 }] } } });
+  it.each([
+    ["LoginResultType 0", JSON.stringify({ Message: "用户名或密码错误！", LoginResultType: 0, Context: null, KDSVCSessionId: null })],
+    ["LoginResultType -1", JSON.stringify({ Message: "数据中心不存在", LoginResultType: -1, Context: null })],
+    // Some servers refuse a login in the data services' envelope, saying the session is lost.
+    ["MsgCode 1 (session lost) in the data envelope", envelope(1, "会话信息已丢失，请重新登录")],
+    ["MsgCode 2 (no permission) in the data envelope", envelope(2, "没有权限")],
+  ])("stops at a refused login (%s) with a credentials error after one login call, however many retries the flow allows", async (_, answer) => {
+    const seen: Record<string, number> = {};
+    server = await serveSandboxes([
+      {
+        system: "kingdee",
+        owns: (path) => path.startsWith("/K3Cloud/"),
+        handle: async (req, _body, res) => {
+          const op = (req.url ?? "").split(".").at(-3) ?? "";
+          seen[op] = (seen[op] ?? 0) + 1;
+          res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+          res.end(answer);
+        },
+        stats: () => ({}),
+      },
+    ]);
+    const clock = new FakeClock({ start: NOW, auto: true });
+    const kingdee = target();
+    const error = await failure(withRetry(() => kingdee.write(writeRequest([customer(1)])), { attempts: 12, minMs: 1000, maxMs: 30_000 }, { clock }));
+    expect(error.kind).toBe("credentials");
+    expect(error.message).toMatch(/refused the login.*check FERRY_KINGDEE_ACCT_ID/);
+    expect(seen).toEqual({ LoginByAppSecret: 1 });
+  });
+
+  it("stops with a credentials error when signed calls are answered \"session lost\": headers have no session to renew", async () => {
+    let calls = 0;
+    await startCanned(() => {
+      calls++;
+      return { body: envelope(1, "会话信息已丢失，请重新登录") };
+    });
+    const kingdee = target({ FERRY_KINGDEE_LOGIN: "headers" });
+    const error = await failure(withRetry(() => kingdee.write(writeRequest([customer(1)])), { attempts: 12, minMs: 1000, maxMs: 30_000 }, { clock: new FakeClock({ start: NOW, auto: true }) }));
+    expect(error.kind).toBe("credentials");
+    // The first refusal is answered with freshly signed headers once, as a lost session would be.
+    expect(calls).toBe(2);
   });
 
   it("logs in once for concurrent first calls", async () => {
