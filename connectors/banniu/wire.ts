@@ -3,6 +3,7 @@
  * beside connectors/http/wire.ts because that one only POSTs JSON, while Banniu lists with GET and
  * signs the query string; the quoting, redaction and Retry-After helpers are shared.
  */
+import { writeJson } from "../../runtime/json.js";
 import { CallError } from "../../runtime/faults.js";
 import type { SecretMasker } from "../../runtime/secrets.js";
 import { parseJson, readBody, readExcerpt, statusSaid, transientStatus, transportError, type Fail } from "../http/body.js";
@@ -53,7 +54,7 @@ export async function exchange(wire: BanniuWire, ex: BanniuExchange): Promise<un
   if (ex.method === "POST") {
     headers["content-type"] = "application/json; charset=utf-8";
     try {
-      body = JSON.stringify(ex.body ?? {});
+      body = writeJson(ex.body ?? {}) ?? "{}";
     } catch (error) {
       throw fail("rejected", `the request cannot be sent as JSON: ${error instanceof Error ? error.message : String(error)}`);
     }

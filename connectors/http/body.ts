@@ -5,6 +5,7 @@
  * own settings.
  */
 import type { CallError, FaultKind } from "../../runtime/faults.js";
+import { readJson } from "../../runtime/json.js";
 import type { SecretMasker } from "../../runtime/secrets.js";
 import { kindOf, quote } from "./answer.js";
 import { parseRetryAfter } from "./retry-after.js";
@@ -82,11 +83,14 @@ export async function readBody(response: Response, max: number, fail: Fail): Pro
   return Buffer.concat(chunks, size).toString("utf8");
 }
 
-/** JSON.parse, with a message that says what came instead: an HTML error page, half an answer. */
+/**
+ * The answer as JSON, integers beyond 2^53 kept whole (runtime/json.ts), with a message that says
+ * what came instead: an HTML error page, half an answer.
+ */
 export function parseJson(text: string, contentType: string | null, fail: Fail, masker: SecretMasker): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    return JSON.parse(body) as unknown;
+    return readJson(body);
   } catch (error) {
     const type = contentType ? quote(contentType.split(";")[0] ?? contentType) : "no content type";
     const what =

@@ -2,6 +2,7 @@
  * One JSON-over-POST exchange and the classification of everything that can go wrong with it. The
  * runtime retries on the class alone, so every failure leaves here as a CallError of the right kind.
  */
+import { writeJson } from "../../runtime/json.js";
 import { CallError, type FaultKind } from "../../runtime/faults.js";
 import type { SecretMasker } from "../../runtime/secrets.js";
 import { quote } from "./answer.js";
@@ -57,7 +58,7 @@ export async function postJson(config: WireConfig, exchange: Exchange): Promise<
   if (config.token) headers.authorization = `Bearer ${config.token}`;
   let body: string;
   try {
-    body = JSON.stringify(exchange.body);
+    body = writeJson(exchange.body) ?? "null";
   } catch (error) {
     // A cycle or a BigInt in a row: no retry can send it.
     throw fail("rejected", `the request cannot be sent as JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -3,6 +3,7 @@
  * The generic http wire (../http/wire.ts) cannot carry Kingdee's cookies or signature headers, nor
  * hand back Set-Cookie; this is its Kingdee twin and reuses its quoting, redaction and Retry-After.
  */
+import { writeJson } from "../../runtime/json.js";
 import { CallError } from "../../runtime/faults.js";
 import type { SecretMasker } from "../../runtime/secrets.js";
 import { parseJson, readBody, readExcerpt, statusSaid, transientStatus, transportError, type Fail } from "../http/body.js";
@@ -54,7 +55,7 @@ export async function postKingdee(wire: KingdeeWire, post: KingdeePost): Promise
   const signal = post.signal ? AbortSignal.any([timeout, post.signal]) : timeout;
   let body: string;
   try {
-    body = JSON.stringify(post.body);
+    body = writeJson(post.body) ?? "null";
   } catch (error) {
     throw fail("rejected", `the request cannot be sent as JSON: ${error instanceof Error ? error.message : String(error)}`);
   }

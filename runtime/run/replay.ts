@@ -4,7 +4,7 @@ import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
 import { lockFlow } from "./flow-lock.js";
-import { idOf, RecordMapper } from "./map-record.js";
+import { readId, RecordMapper } from "./map-record.js";
 import type { RunOptions } from "./run-flow.js";
 
 export interface ReplayResult {
@@ -50,9 +50,10 @@ async function replayHoldingLock(options: ReplayOptions): Promise<ReplayResult> 
       const rows: OutgoingRow[] = [];
       const replayOf = new Map<string, number>();
       for (const letter of chunk) {
-        // A record that had no id still has none: it cannot be remembered, so it is not written.
-        if (idOf(letter.record, spec.source.id) === "") {
-          failed.push({ id: letter.id, sourceId: letter.sourceId, reason: `the record has no id at \`${spec.source.id}\`` });
+        // A record that had no usable id still has none: it cannot be remembered, so it is not written.
+        const read = readId(letter.record, spec.source.id);
+        if ("refused" in read) {
+          failed.push({ id: letter.id, sourceId: letter.sourceId, reason: read.refused });
           continue;
         }
         const mapped = mapper.isAsync ? await mapper.mapAsync(letter.record) : mapper.map(letter.record);

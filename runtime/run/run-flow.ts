@@ -10,7 +10,7 @@ import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { Calls, CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
 import { lockFlow, type HeldLock } from "./flow-lock.js";
-import { idOf, noIdKey, RecordMapper } from "./map-record.js";
+import { idOf, noIdKey, readId, RecordMapper } from "./map-record.js";
 import { readPages, type Page } from "./paging.js";
 import { BoundedQueue } from "./queue.js";
 import { WriteUnit } from "./write-unit.js";
@@ -189,12 +189,12 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
           const steps: (OutgoingRow | { readonly letter: DeadLetterInput })[] = [];
           const ids: string[] = [];
           for (const record of records) {
-            const sourceId = idOf(record, spec.source.id);
-            if (sourceId === "") {
-              const key = noIdKey(record);
-              steps.push({ letter: { sourceId: key, stage: "map", reason: `the record has no id at \`${spec.source.id}\``, record, row: null } });
+            const read = readId(record, spec.source.id);
+            if ("refused" in read) {
+              steps.push({ letter: { sourceId: noIdKey(record), stage: "map", reason: read.refused, record, row: null } });
               continue;
             }
+            const sourceId = read.id;
             // JSONata is asynchronous; flows without it must not pay an await per record.
             const mapped = mapper.isAsync ? await mapper.mapAsync(record) : mapper.map(record);
             if (mapped.row !== null) fieldStats.observe(mapped.row);

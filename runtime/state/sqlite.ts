@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { readJson, writeJson } from "../json.js";
 import type {
   Anomaly,
   AnomalyInput,
@@ -322,16 +323,16 @@ const SUCCEEDED = "status IN ('ok', 'dead-letters') AND dry_run = 0";
 /** A run that mapped rows through the flow and so has field stats: a `ferry run`, not a replay. */
 const MAPPED = "EXISTS (SELECT 1 FROM field_stats WHERE field_stats.run_id = runs.id)";
 
-/** `undefined` has no JSON text; it is stored as NULL and read back as null. */
+/** `undefined` has no JSON text; it is stored as NULL and read back as null. Integers keep every digit. */
 function toJson(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
+  return value === undefined ? null : (writeJson(value) ?? null);
 }
 
 /** Stored JSON back as a value; text that is not JSON (a damaged row) comes back as the text itself. */
 function fromJson(text: string | null): unknown {
   if (text === null) return null;
   try {
-    return JSON.parse(text);
+    return readJson(text);
   } catch {
     return text;
   }

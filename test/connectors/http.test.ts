@@ -382,7 +382,9 @@ describe("fault classification", () => {
   });
 
   it("refuses a row that cannot be sent as JSON, without calling", async () => {
-    const error = await failure(target.write(writeRequest([{ code: "B", big: 1n }])));
+    const cycle: Record<string, unknown> = { code: "B" };
+    cycle.self = cycle;
+    const error = await failure(target.write(writeRequest([cycle])));
     expect([error.kind, error.message]).toEqual(["rejected", expect.stringContaining("http /customers: the request cannot be sent as JSON: ") as unknown]);
     expect(server.requests()).toBe(0);
   });
