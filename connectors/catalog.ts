@@ -110,6 +110,13 @@ export interface OperationSchema {
   /** read: any response path may exist (generic http); `response.paths` lists only the defaults, the checker skips MAP3008. */
   readonly anyResponsePath?: boolean;
   readonly limits?: OperationLimits;
+  /**
+   * write: how the target tells which rows it holds (Kingdee "ExecuteBillQuery", Banniu
+   * "task.getTask"), so a write whose answer was lost (a crash, a timeout after sending) is confirmed
+   * instead of sent again. Absent: the target cannot confirm, and such a write is sent again
+   * (at-least-once; `ferry check` warns, MAP3011).
+   */
+  readonly confirm?: string;
   /** Defaults when the `.map` file gives none. */
   readonly defaults?: {
     readonly rate?: Rate;

@@ -6,7 +6,7 @@ import { FieldStats } from "../quality.js";
 import type { CollectionStore } from "../lookups.js";
 import type { CallStats, DeadLetterInput, RunStatus, StateStore } from "../state/store.js";
 import type { FlowModule, ParamContext, Scalar } from "../types.js";
-import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
+import { atLeastOnce, BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { Calls, CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
 import { lockFlow, type HeldLock } from "./flow-lock.js";
@@ -119,7 +119,12 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
   };
 
   try {
-    if (!dryRun) recovered = await recoverPending(options, writer, runId, log);
+    if (!dryRun) {
+      // A target that cannot confirm a write whose answer was lost sends it again: say so, every run.
+      const resend = atLeastOnce(spec, options.target);
+      if (resend !== null) warn(`at-least-once: ${resend}`);
+      recovered = await recoverPending(options, writer, runId, log);
+    }
 
     const checkpoint = await store.checkpoint(spec.name);
     const windows: (TimeWindow | null)[] = spec.source.window

@@ -73,7 +73,7 @@ function writeRequest(rows: readonly unknown[], over: Partial<WriteRequest> = {}
 }
 
 function lookupRequest(values: readonly string[], fields: readonly string[], over: Partial<LookupRequest> = {}): LookupRequest {
-  return { operation: "batchSave", form: "BD_Customer", key: "FNumber", values, fields, timeoutMs: 5000, ...over };
+  return { operation: "batchSave", form: "BD_Customer", key: "FNumber", values, rows: [], fields, timeoutMs: 5000, ...over };
 }
 
 /** The CallError `promise` rejects with; fails the test when it resolves or rejects otherwise. */

@@ -313,7 +313,7 @@ describe("windows", () => {
     const now = t.clock.now();
     const summary = await t.run(flow({ window: true }), new PagedSource([[{ id: 1, name: "a" }]]), new Target(), { from: "2024-09-07 00:00:00", to: "2024-09-10 00:00:00" });
     expect(summary.status).toBe("ok");
-    expect(summary.warnings).toEqual(["--to 2024-09-10 00:00:00 is later than now; reading up to now, so the checkpoint does not pass it"]);
+    expect(summary.warnings).toContain("--to 2024-09-10 00:00:00 is later than now; reading up to now, so the checkpoint does not pass it");
     expect(Number(await t.store.checkpoint("f"))).toBe(now);
   });
 });
