@@ -57,7 +57,8 @@ export function covers(held: unknown, written: unknown): boolean {
     for (const [key, value] of Object.entries(written)) if (value !== undefined && !covers(object[key], value)) return false;
     return true;
   }
-  return stableJson(held ?? null) === stableJson(written);
+  // A field the target says nothing about is not known to hold anything, not even null.
+  return held !== undefined && stableJson(held) === stableJson(written);
 }
 
 /**
