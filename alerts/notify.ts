@@ -1,4 +1,5 @@
 import type { Clock } from "../runtime/clock.js";
+import { MASK, SecretMasker } from "../runtime/secrets.js";
 import { buildRequest, type AlertEvent, type ResolvedTarget } from "./formats.js";
 
 /** What {@link SendFn} answers: the part of a fetch Response notices need. */
@@ -72,7 +73,7 @@ export async function deliver(target: ResolvedTarget, event: AlertEvent, options
   const redact = redactor(target);
   let last = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const outcome = await attemptOnce(target, event, send, options.clock.now(), timeoutMs);
+    const outcome = await attemptOnce(target, event, send, options.clock.now(), timeoutMs, redact);
     if (outcome.ok) return { ok: true, attempts: attempt, error: null };
     last = redact(outcome.error);
     if (!outcome.retry) return { ok: false, attempts: attempt, error: last };
@@ -81,7 +82,8 @@ export async function deliver(target: ResolvedTarget, event: AlertEvent, options
   return { ok: false, attempts, error: `${last} (after ${attempts} attempts)` };
 }
 
-async function attemptOnce(target: ResolvedTarget, event: AlertEvent, send: SendFn, now: number, timeoutMs: number): Promise<Attempt> {
+/** `redact` masks what the platform answered before any of it is cut short. */
+async function attemptOnce(target: ResolvedTarget, event: AlertEvent, send: SendFn, now: number, timeoutMs: number, redact: (text: string) => string): Promise<Attempt> {
   let status: number;
   let body: string;
   try {
@@ -89,7 +91,7 @@ async function attemptOnce(target: ResolvedTarget, event: AlertEvent, send: Send
     const signal = AbortSignal.timeout(timeoutMs);
     const response = await send(request.url, { method: "POST", headers: request.headers, body: request.body, signal });
     status = response.status;
-    body = await response.text();
+    body = redact(await response.text());
   } catch (error) {
     return { ok: false, retry: true, error: describeSendError(error, timeoutMs) };
   }
@@ -140,30 +142,29 @@ function describeSendError(error: unknown, timeoutMs: number): string {
 }
 
 /**
- * A function that blanks out what must never be shown of a target: its URL (and each query value
- * and long path segment, where DingTalk, WeCom and Feishu put their tokens), its secret, and any
- * other URL that may have crept into a message.
+ * A function that blanks out what must never be shown of a target: its URL, the tokens in it (each
+ * query value and long path segment, where DingTalk, WeCom and Feishu put them) and its secret,
+ * also fragments of 6 or more characters of them (a platform's answer cut short), and any other
+ * URL that may have crept into a message.
  */
 export function redactor(target: Pick<ResolvedTarget, "url" | "secret">): (text: string) => string {
-  const hidden = new Set<string>();
-  hidden.add(target.url);
-  if (target.secret !== null && target.secret !== "") {
-    hidden.add(target.secret);
-    hidden.add(encodeURIComponent(target.secret));
-  }
+  const tokens: string[] = [];
+  if (target.secret !== null) tokens.push(target.secret);
+  let url: URL | undefined;
   try {
-    const u = new URL(target.url);
-    for (const value of u.searchParams.values()) if (value.length >= 4) hidden.add(value);
-    for (const segment of u.pathname.split("/")) if (segment.length >= 16) hidden.add(segment);
-    if (u.password) hidden.add(u.password);
+    url = new URL(target.url);
   } catch {
-    // Not a URL: the whole text is hidden above.
+    // Not a URL: all of it is a token.
+    tokens.push(target.url);
   }
-  // Longest first, so a token inside the URL is not replaced before the URL itself.
-  const parts = [...hidden].filter((h) => h !== "").sort((a, b) => b.length - a.length);
+  if (url) {
+    tokens.push(...url.searchParams.values(), url.password, url.username);
+    for (const segment of url.pathname.split("/")) if (segment.length >= 16) tokens.push(decodeURIComponent(segment), segment);
+  }
+  const masker = new SecretMasker(tokens);
   return (text) => {
-    let out = text;
-    for (const p of parts) out = out.split(p).join("***");
-    return out.replace(/https?:\/\/[^\s"'<>]+/gi, "<url>");
+    let out = text.split(target.url).join(MASK);
+    out = out.replace(/https?:\/\/[^\s"'<>]+/gi, "<url>");
+    return masker.mask(out);
   };
 }

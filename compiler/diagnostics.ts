@@ -374,6 +374,14 @@ export const DIAGNOSTICS = {
     wrong: "window star_created .. end_created",
     right: "window star_created .. end_created step 1d",
   },
+  MAP3011: {
+    title: "target cannot confirm a write: at-least-once",
+    severity: "warning",
+    explanation:
+      "When a write's answer never comes (a crash, a timeout after the request was sent), ferry asks the target which rows it already holds before sending anything again, so no row is written twice. That needs an `idcheck` field and a target that can say what it holds (Kingdee ExecuteBillQuery, Banniu task.getTask, the http connector's lookup). Without either, such a write is sent again: the flow is at-least-once, and the run summary says so. Add `idcheck` with the field that identifies a row, or make sure sending a row twice is harmless.",
+    wrong: 'target kingdee "batchSave" { form "BD_Customer" }',
+    right: 'target kingdee "batchSave" { form "BD_Customer"  idcheck FNumber }',
+  },
 
   // ---- MAP4xxx: emit ----------------------------------------------------------------------
   MAP4001: {

@@ -107,11 +107,6 @@ export interface OperationSchema {
   /** The system's own name of the operation (e.g. 店铺查询). */
   readonly label?: string;
   readonly origin?: Origin;
-  /**
-   * The read operation of the same system that answers which rows a write left, so an ambiguous
-   * failure or a crash is settled by asking instead of sending again. Absent: the writes are at-least-once.
-   */
-  readonly confirm?: string;
   /** read: the parameters that bound a time window. */
   readonly window?: OperationWindow;
   /** read: how answers are paged. */
@@ -149,6 +144,13 @@ export interface OperationSchema {
   /** read: any response path may exist (generic http); `response.paths` lists only the defaults, the checker skips MAP3008. */
   readonly anyResponsePath?: boolean;
   readonly limits?: OperationLimits;
+  /**
+   * write: how the target tells which rows it holds (Kingdee "ExecuteBillQuery", Banniu
+   * "task.getTask"), so a write whose answer was lost (a crash, a timeout after sending) is confirmed
+   * instead of sent again. Absent: the target cannot confirm, and such a write is sent again
+   * (at-least-once; `ferry check` warns, MAP3011).
+   */
+  readonly confirm?: string;
   /** Defaults when the `.map` file gives none. */
   readonly defaults?: {
     readonly rate?: Rate;

@@ -1,4 +1,5 @@
 import type { Clock } from "./clock.js";
+import { CallError } from "./faults.js";
 import type { FlowSpec, Scalar } from "./types.js";
 
 /**
@@ -62,9 +63,33 @@ export interface LookupRequest {
   /** The `idcheck` field. */
   readonly key: string;
   readonly values: readonly string[];
+  /**
+   * The rows being confirmed, as the flow meant to write them: for targets whose rows live under a
+   * parent the key alone does not name (a Banniu task in its project).
+   */
+  readonly rows: readonly unknown[];
   /** Top-level fields of the rows being confirmed: what the answer's `row` should hold. */
   readonly fields: readonly string[];
   readonly timeoutMs: number;
+}
+
+/**
+ * A write that failed part way: some rows of the batch were answered before the failing call (a
+ * target that sends one row per call), or the one call answered some rows and failed the others
+ * transiently. `answered[i]` is the result of request row i, undefined where none came. The runtime
+ * keeps the answered results and retries only the other rows: a row already answered is never sent
+ * again.
+ */
+export class PartlyAnswered extends CallError {
+  readonly answered: readonly (RowResult | undefined)[];
+
+  constructor(answered: readonly (RowResult | undefined)[], failure: CallError) {
+    const prefix = `${failure.call}: `;
+    const message = failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : failure.message;
+    super(failure.call, failure.kind, message, failure.retryAfterMs === undefined ? { cause: failure } : { retryAfterMs: failure.retryAfterMs, cause: failure });
+    this.name = "CallError";
+    this.answered = answered;
+  }
 }
 
 export interface SourceConnector {
@@ -78,7 +103,7 @@ export interface TargetConnector {
   /**
    * What the target holds for these keys (the `idcheck` field's values). Lets a resumed run confirm
    * writes whose answer was lost in a crash instead of sending them twice. Optional: without it,
-   * unconfirmed rows are sent again.
+   * unconfirmed rows are sent again (at-least-once; the run says so).
    */
   lookup?(request: LookupRequest): Promise<readonly TargetState[]>;
 }

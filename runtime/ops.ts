@@ -1,4 +1,5 @@
 import { MapError, PipeError } from "./errors.js";
+import { writeJson } from "./json.js";
 import type { FlowSpec } from "./types.js";
 
 /**
@@ -14,6 +15,8 @@ function isNil(v: unknown): v is null | undefined {
 
 function numeric(v: unknown, op: string): number {
   if (typeof v === "number") return v;
+  // An integer read beyond 2^53 (runtime/json.ts): as a double it would silently become its neighbour.
+  if (typeof v === "bigint") throw new PipeError("integer out of range (beyond 2^53; keep it as text with | string)", v);
   if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
   throw new PipeError(`\`${op}\` needs numbers`, v);
 }
@@ -33,7 +36,7 @@ export const ops = Object.freeze({
   /** Equality on values: null equals only null; numbers and text compare strictly; objects by JSON. */
   eq: (a: unknown, b: unknown): boolean => {
     if (isNil(a) || isNil(b)) return isNil(a) && isNil(b);
-    if (typeof a === "object" || typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
+    if (typeof a === "object" || typeof b === "object") return writeJson(a) === writeJson(b);
     return a === b;
   },
 
@@ -111,7 +114,7 @@ export const coerce = Object.freeze({
   string: (v: unknown): Nullable<string> => {
     if (isNil(v)) return null;
     if (typeof v === "string") return v;
-    if (typeof v === "number" || typeof v === "boolean") return String(v);
+    if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
     throw new PipeError("not text", v);
   },
   number: (v: unknown): Nullable<number> => (isNil(v) || v === "" ? null : numeric(v, "number")),

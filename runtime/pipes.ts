@@ -9,6 +9,7 @@
 import { formatWallClock, instantOf, parseDateTime, SHANGHAI_UTC_OFFSET_MINUTES, wallClockAt } from "./datetime.js";
 import type { WallClock } from "./datetime.js";
 import { PipeError } from "./errors.js";
+import { writeJson } from "./json.js";
 
 export { PipeError } from "./errors.js";
 export { checkDateFormat, formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "./datetime.js";
@@ -42,7 +43,7 @@ function toStringValue(v: unknown): string {
       return String(v);
     case "object": {
       if (v instanceof Date) return formatInstant(v.getTime(), DATE_TIME, v);
-      const json = JSON.stringify(v);
+      const json = writeJson(v);
       if (json === undefined) throw new PipeError("cannot be made a string", v);
       return json;
     }

@@ -5,6 +5,7 @@
  * they are looked up in sqlite_master on every read and their columns discovered, never assumed.
  */
 import type Database from "better-sqlite3";
+import { readJson, writeJson } from "../runtime/json.js";
 import type { CallStats, DeadLetter, DeadLetterStage, RunRecord } from "../runtime/state/store.js";
 import {
   CALL_LATENCY_SQL,
@@ -354,7 +355,7 @@ export class ConsoleQueries {
       const t = value.trim();
       if (t.startsWith("{") || t.startsWith("[")) {
         try {
-          return JSON.stringify(this.mask.value(JSON.parse(t)));
+          return writeJson(this.mask.value(readJson(t)));
         } catch {
           // not JSON after all: plain text below
         }

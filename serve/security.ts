@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
-import { escapeHtml } from "./html.js";
+import { MASK as SHARED_MASK, SecretMasker, secretsOfEnv } from "../runtime/secrets.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -176,41 +176,35 @@ export function contentSecurityPolicy(nonce: string | undefined): string {
 /** Record and row keys whose values are secrets wherever they appear. */
 export const SECRET_KEY = /secret|token|password|passwd|appkey|sessionkey|access_token|authorization/i;
 
-/** Environment variables whose values are secrets: `FERRY_…SECRET`, `…TOKEN`, `…PASSWORD`, `…KEY`. */
-const SECRET_VARIABLE = /^FERRY_\w*(SECRET|TOKEN|PASSWORD|KEY)$/i;
-
 /** What a masked value is shown as. */
-export const MASK = "***";
+export const MASK = SHARED_MASK;
 
 /**
  * Secrets never reach a page or a metric. Values under secret-looking keys are replaced whole; the
- * values of secret environment variables are replaced wherever they occur in text (a reason quoting
- * a URL, a payload field that happens to hold a token).
+ * values of secret environment variables, and any fragment of 6 or more characters of them, are
+ * replaced wherever they occur in text (a reason quoting a URL, a payload field that happens to
+ * hold a token), by the masker every other output of ferry uses.
  */
 export class Masker {
-  /** Longest first, so a secret containing another is masked whole. */
-  private readonly secrets: readonly string[];
+  private readonly masker: SecretMasker;
+  private readonly secrets: ReadonlySet<string>;
 
   constructor(env: Env) {
-    const values = new Set<string>();
-    for (const [name, value] of Object.entries(env)) {
-      if (value !== undefined && value !== "" && SECRET_VARIABLE.test(name)) values.add(value);
-    }
-    this.secrets = [...values].sort((a, b) => b.length - a.length);
+    const values = secretsOfEnv(env);
+    this.secrets = new Set(values);
+    this.masker = new SecretMasker(values);
   }
 
-  /** `text` with every secret value replaced. */
+  /** `text` with every secret value, and fragment of one, replaced. */
   text(text: string): string {
-    let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(MASK);
-    return out;
+    return this.masker.mask(text);
   }
 
   /** A copy of a JSON value with secret keys' values and secret values in strings masked. */
   value(value: unknown): unknown {
     if (typeof value === "string") return this.text(value);
     // A number or boolean can be a secret too (a numeric app key); compare its text.
-    if (typeof value === "number" || typeof value === "boolean") return this.secrets.includes(String(value)) ? MASK : value;
+    if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return this.secrets.has(String(value)) ? MASK : value;
     if (Array.isArray(value)) return value.map((v) => this.value(v));
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = {};
@@ -221,19 +215,12 @@ export class Masker {
   }
 
   /**
-   * The last line of defence over a whole response body: secrets of 6 characters or more, also in
-   * their HTML- and JSON-escaped spellings. Shorter values are masked in the data only, where they
-   * cannot clash with the page's own markup.
+   * The last line of defence over a whole response body: fragments of 6 characters or more of the
+   * secrets, also in their HTML- and JSON-escaped spellings. Shorter values are masked in the data
+   * only, where they cannot clash with the page's own markup.
    */
   body(text: string): string {
-    let out = text;
-    for (const s of this.secrets) {
-      if (s.length < 6) continue;
-      for (const form of new Set([s, escapeHtml(s), JSON.stringify(s).slice(1, -1)])) {
-        if (out.includes(form)) out = out.split(form).join(MASK);
-      }
-    }
-    return out;
+    return this.masker.maskFragments(text);
   }
 }
 

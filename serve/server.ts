@@ -4,6 +4,7 @@
  * final secret mask. Handlers only read the store (and replay); they never see the raw response.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { writeJson } from "../runtime/json.js";
 import { SqliteStateStore } from "../runtime/state/sqlite.js";
 import { flowSpecs } from "./flow-specs.js";
 import { html, page } from "./html.js";
@@ -195,7 +196,7 @@ export async function startServer(options: ServerOptions): Promise<ConsoleServer
       reply.kind === "html"
         ? ["text/html; charset=utf-8", reply.body]
         : reply.kind === "json"
-          ? ["application/json; charset=utf-8", JSON.stringify(reply.body)]
+          ? ["application/json; charset=utf-8", writeJson(reply.body) ?? "null"]
           : [reply.contentType ?? "text/plain; charset=utf-8", reply.body];
     const body = Buffer.from(mask.body(text), "utf8");
     res.writeHead(reply.status ?? 200, { ...headers, "content-type": type, "content-length": String(body.byteLength) });

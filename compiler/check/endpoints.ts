@@ -334,6 +334,12 @@ export function checkTarget(reporter: Reporter, decl: ast.EndpointDecl): TargetR
     : (op?.defaults?.batch ?? 1);
   const timeout = one(byKind, "timeout");
   const idcheck = one(byKind, "idcheck")?.path;
+  if (op && (op.confirm === undefined || !idcheck)) {
+    const why = op.confirm === undefined ? `${connector?.name ?? ""} ${op.name} cannot tell which rows it holds` : `${op.name} is confirmed by ${op.confirm}, which needs an \`idcheck\` field`;
+    reporter.report("MAP3011", decl.headSpan, `at-least-once: a write whose answer is lost is sent again (${why})`, {
+      hint: op.confirm === undefined ? undefined : "add `idcheck <field>` with the target field that identifies a row",
+    });
+  }
 
   return {
     spec: {

@@ -86,6 +86,8 @@ const taskUpdate: OperationSchema = {
   method: "POST",
   params: [],
   record: taskRow,
+  // What a task holds is read back by task.getTask (project_id, task_id).
+  confirm: "task.getTask",
   // The body carries exactly one task.
   limits: { maxBatch: 1 },
   defaults: { batch: 1 },
@@ -99,6 +101,7 @@ const taskBatchUpdate: OperationSchema = {
   method: "POST",
   params: [],
   record: taskRow,
+  confirm: "task.getTask",
   // Banniu publishes no batch-size limit; 50 is a conservative guess, left overridable.
   defaults: { batch: 50 },
 };

@@ -1,11 +1,24 @@
 /**
- * The Banniu (班牛) connector: reads `task.list` pages and writes `task.update` / `task.batchUpdate`
- * through the open-API gateway. Wire facts: SYSTEMS.md, "Banniu"; operations: ./catalog.ts; the
+ * The Banniu (班牛) connector: reads `task.list` pages, writes `task.update` / `task.batchUpdate`
+ * and confirms writes whose answer was lost with `task.getTask`, through the open-API gateway. Wire facts: SYSTEMS.md, "Banniu"; operations: ./catalog.ts; the
  * emulator it is tested against: ./sandbox.ts.
  */
-import type { ConnectorContext, ConnectorFactory, ReadRequest, ReadResponse, RowResult, SourceConnector, TargetConnector, WriteRequest } from "../../runtime/connector.js";
+import {
+  PartlyAnswered,
+  type ConnectorContext,
+  type ConnectorFactory,
+  type LookupRequest,
+  type ReadRequest,
+  type ReadResponse,
+  type RowResult,
+  type SourceConnector,
+  type TargetConnector,
+  type TargetState,
+  type WriteRequest,
+} from "../../runtime/connector.js";
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
 import { CallError } from "../../runtime/faults.js";
+import { SecretMasker } from "../../runtime/secrets.js";
 import type { Scalar } from "../../runtime/types.js";
 import { kindOf, quote, valueAt } from "../http/answer.js";
 import { describe, envelopeError, isRowRefusal, openEnvelope, type BanniuError } from "./envelope.js";
@@ -77,7 +90,7 @@ function configOf(ctx: ConnectorContext, options: BanniuConnectorOptions): Banni
     wire: {
       gateway: baseUrl + BANNIU_GATEWAY_PATH,
       // The app key is not secret, but it is the token's other half: no message needs it.
-      secrets: [accessToken, appSecret, appKey],
+      masker: new SecretMasker([accessToken, appSecret, appKey]),
       maxResponseBytes: options.maxResponseBytes ?? BANNIU_MAX_RESPONSE_BYTES,
       now,
     },
@@ -122,7 +135,7 @@ function banniuSource(config: BanniuConfig): SourceConnector {
       const query = signedQuery(config, call, request.operation, request.params);
       const answer = await exchange(config.wire, { call, method: "GET", query, timeoutMs: request.timeoutMs, signal: request.signal });
       const opened = openEnvelope(call, answer);
-      if ("error" in opened) throw envelopeError(call, opened.error, config.wire.secrets);
+      if ("error" in opened) throw envelopeError(call, opened.error, config.wire.masker);
       const records = valueAt(answer, request.recordsPath);
       if (!Array.isArray(records)) {
         throw malformed(call, `answer has no array at ${request.recordsPath || "its top level"}${records === undefined ? "" : ` (found ${kindOf(records)})`}`);
@@ -159,12 +172,64 @@ function banniuTarget(config: BanniuConfig): TargetConnector {
       if (request.rows.length === 0) return [];
       if (request.operation === "task.batchUpdate") return batchUpdate(config, request);
       const results: RowResult[] = [];
-      // One task per call (the body has room for one). Should a later row's call fail as a whole, the
-      // batch is retried from its first row: updates set values, so sending an applied one again is harmless.
-      for (const { row } of request.rows) results.push(await updateOne(config, request, row));
+      // One task per call (the body has room for one). Should a later row's call fail, the rows already
+      // answered keep their results: a retry sends the others only, never an update twice.
+      for (const { row } of request.rows) {
+        try {
+          results.push(await updateOne(config, request, row));
+        } catch (error) {
+          throw results.length > 0 && error instanceof CallError ? new PartlyAnswered(results, error) : error;
+        }
+      }
       return results;
     },
+
+    lookup: (request) => getTasks(config, request),
   };
+}
+
+/**
+ * What Banniu holds for the rows being confirmed: each task read back with task.getTask (by its
+ * project and id, which the rows carry), shaped as an update row, `{project_id, task_id, contents}`
+ * with every column of the task in `contents`; the runtime compares the columns the update sets.
+ * A task Banniu does not know is not held. SYSTEMS.md gives only the request; the answer is taken to
+ * carry the task as a task.list row (keyed by column id) at `response.map.result`, alone or as the
+ * one element of a list (what ./sandbox.ts answers).
+ */
+async function getTasks(config: BanniuConfig, request: LookupRequest): Promise<readonly TargetState[]> {
+  const call = "banniu task.getTask";
+  const states: TargetState[] = [];
+  const asked = new Set<string>();
+  for (const row of request.rows) {
+    if (row === null || typeof row !== "object" || Array.isArray(row)) continue;
+    const { project_id: project, task_id: taskId, app_id: appId } = row as Record<string, unknown>;
+    const id = targetIdOf(row as Record<string, unknown>);
+    if (id === null || (typeof project !== "string" && typeof project !== "number") || asked.has(`${String(project)}\u0000${id}`)) continue;
+    asked.add(`${String(project)}\u0000${id}`);
+    const query = signedQuery(config, call, "task.getTask", { project_id: String(project), task_id: id });
+    const answer = await exchange(config.wire, { call, method: "GET", query, timeoutMs: request.timeoutMs });
+    const opened = openEnvelope(call, answer);
+    if ("error" in opened) {
+      // An unknown task (or project) holds nothing; anything else means we cannot tell.
+      if (isRowRefusal(opened.error)) continue;
+      throw envelopeError(call, opened.error, config.wire.masker);
+    }
+    const task = taskOf(call, valueAt(opened.response, "map.result"));
+    const held = task["-1"] ?? task["0"];
+    if (held !== undefined && held !== null && String(held) !== id) throw malformed(call, `answered task ${quote(String(held), 30)} for task ${id}`);
+    // project_id and app_id are where and by whom the update was sent, not columns: taken as asked.
+    states.push({ key: id, targetId: id, row: { project_id: project, task_id: taskId, ...(appId === undefined ? {} : { app_id: appId }), contents: task } });
+  }
+  return states;
+}
+
+/** The task of a task.getTask answer: an object keyed by column id, or the one element of a list. */
+function taskOf(call: string, result: unknown): Record<string, unknown> {
+  const task = Array.isArray(result) && result.length === 1 ? result[0] : result;
+  if (task === null || typeof task !== "object" || Array.isArray(task)) {
+    throw malformed(call, `answer has ${Array.isArray(result) ? `${result.length} tasks` : kindOf(result)} at response.map.result, not one task`);
+  }
+  return task as Record<string, unknown>;
 }
 
 /** A row as sent: `app_id` filled in from FERRY_BANNIU_APP_ID when the flow does not set it. */
@@ -177,7 +242,7 @@ function bodyOf(config: BanniuConfig, row: unknown): Record<string, unknown> | s
 
 function targetIdOf(row: Record<string, unknown>): string | null {
   const id = row.task_id;
-  return typeof id === "number" || (typeof id === "string" && id !== "") ? String(id) : null;
+  return typeof id === "number" || typeof id === "bigint" || (typeof id === "string" && id !== "") ? String(id) : null;
 }
 
 /** Sends one POST with the Bearer token; the body is not signed. */
@@ -194,8 +259,8 @@ async function updateOne(config: BanniuConfig, request: WriteRequest, row: unkno
   const opened = await post(config, call, request.operation, body, request);
   if (!("error" in opened)) return { ok: true, targetId: targetIdOf(body) };
   // A refusal of this row's content (unknown task, bad column) is the row's fate; anything else is the call's.
-  if (isRowRefusal(opened.error)) return { ok: false, reason: `Banniu refused the update: ${describe(opened.error, config.wire.secrets)}` };
-  throw envelopeError(call, opened.error, config.wire.secrets);
+  if (isRowRefusal(opened.error)) return { ok: false, reason: `Banniu refused the update: ${describe(opened.error, config.wire.masker)}` };
+  throw envelopeError(call, opened.error, config.wire.masker);
 }
 
 /**
@@ -207,33 +272,48 @@ async function batchUpdate(config: BanniuConfig, request: WriteRequest): Promise
   const call = `banniu ${request.operation}`;
   const bodies = request.rows.map(({ row }) => bodyOf(config, row));
   const sendable = bodies.filter((b): b is Record<string, unknown> => typeof b !== "string");
-  const sent: RowResult[] = sendable.length === 0 ? [] : await sendBatch(config, call, sendable, request);
+  const sent = sendable.length === 0 ? { results: [], failure: undefined } : await sendBatch(config, call, sendable, request);
   let next = 0;
-  return bodies.map((b) => (typeof b === "string" ? { ok: false, reason: b } : (sent[next++] as RowResult)));
+  const results = bodies.map((b): RowResult | undefined => (typeof b === "string" ? { ok: false, reason: b } : sent.results[next++]));
+  if (sent.failure) throw new PartlyAnswered(results, sent.failure);
+  return results as RowResult[];
 }
 
-async function sendBatch(config: BanniuConfig, call: string, rows: readonly Record<string, unknown>[], request: WriteRequest): Promise<RowResult[]> {
+/**
+ * One batchUpdate call. Items that failed transiently (throttled, busy) have no result, and come
+ * back with the first such failure: the runtime retries those items alone, since sending again an
+ * item Banniu applied would update its task twice.
+ */
+async function sendBatch(
+  config: BanniuConfig,
+  call: string,
+  rows: readonly Record<string, unknown>[],
+  request: WriteRequest,
+): Promise<{ results: (RowResult | undefined)[]; failure: CallError | undefined }> {
   const opened = await post(config, call, request.operation, { data: rows }, request);
   if ("error" in opened) {
-    if (!isRowRefusal(opened.error)) throw envelopeError(call, opened.error, config.wire.secrets);
-    const reason = `Banniu refused the batch: ${describe(opened.error, config.wire.secrets)}`;
-    return rows.map(() => ({ ok: false, reason }));
+    if (!isRowRefusal(opened.error)) throw envelopeError(call, opened.error, config.wire.masker);
+    const reason = `Banniu refused the batch: ${describe(opened.error, config.wire.masker)}`;
+    return { results: rows.map(() => ({ ok: false, reason })), failure: undefined };
   }
   const items = valueAt(opened.response, "map.result");
-  if (items === undefined || items === null) return rows.map((row) => ({ ok: true, targetId: targetIdOf(row) }));
+  if (items === undefined || items === null) return { results: rows.map((row) => ({ ok: true, targetId: targetIdOf(row) })), failure: undefined };
   // Results pair with rows by position: with one too many or too few, no row's fate is known.
   if (!Array.isArray(items) || items.length !== rows.length) {
     throw malformed(call, `answer has ${Array.isArray(items) ? `${items.length} results` : kindOf(items)} at response.map.result for ${rows.length} rows`);
   }
-  const results: RowResult[] = [];
+  const results: (RowResult | undefined)[] = [];
+  let failure: CallError | undefined;
   for (const [i, item] of items.entries()) {
     const error = itemError(call, item, i);
     if (error === undefined) results.push({ ok: true, targetId: targetIdOf(rows[i] ?? {}) });
-    // A transient failure of one item is retried with the whole batch: updates set values, so resending is harmless.
-    else if (!isRowRefusal(error)) throw envelopeError(call, error, config.wire.secrets);
-    else results.push({ ok: false, reason: `Banniu refused the update: ${describe(error, config.wire.secrets)}` });
+    else if (isRowRefusal(error)) results.push({ ok: false, reason: `Banniu refused the update: ${describe(error, config.wire.masker)}` });
+    else {
+      results.push(undefined);
+      failure ??= envelopeError(call, error, config.wire.masker);
+    }
   }
-  return results;
+  return { results, failure };
 }
 
 /** The error of one per-item result, or undefined when it succeeded. */

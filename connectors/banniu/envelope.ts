@@ -6,8 +6,8 @@
  * being retried blindly.
  */
 import { CallError, type FaultKind } from "../../runtime/faults.js";
+import type { SecretMasker } from "../../runtime/secrets.js";
 import { kindOf, quote } from "../http/answer.js";
-import { hide } from "./wire.js";
 
 /** Longest error_msg kept in a message or a row's reason. */
 const MESSAGE_CHARS = 200;
@@ -74,17 +74,17 @@ export function isRowRefusal(error: BanniuError): boolean {
   return rule === undefined || (rule.kind === "rejected" && rule.call !== true);
 }
 
-/** `code 40020 "工单不存在"`, quoted and cut short: for messages and per-row reasons. */
-export function describe(error: BanniuError, secrets: readonly string[]): string {
-  return hide(`code ${error.code} "${quote(error.message, MESSAGE_CHARS)}"`, secrets);
+/** `code 40020 "工单不存在"`, masked, then quoted and cut short: for messages and per-row reasons. */
+export function describe(error: BanniuError, masker: SecretMasker): string {
+  return `code ${error.code} "${quote(masker.mask(error.message), MESSAGE_CHARS)}"`;
 }
 
 /** The CallError a non-zero code becomes. */
-export function envelopeError(call: string, error: BanniuError, secrets: readonly string[]): CallError {
+export function envelopeError(call: string, error: BanniuError, masker: SecretMasker): CallError {
   const rule = ruleOf(error);
   const kind = rule?.kind ?? "rejected";
   const hint = rule?.hint ? `: ${rule.hint}` : "";
-  return new CallError(call, kind, `Banniu answered ${describe(error, secrets)}${hint}`);
+  return new CallError(call, kind, `Banniu answered ${describe(error, masker)}${hint}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -13,9 +13,15 @@
  * `condition_column` is accepted and ignored (its semantics are unpublished).
  *
  * task.batchUpdate answers per-item results `{"task_id","code","error_msg"}` in request order at
- * `response.map.result` (a guess: SYSTEMS.md gives only the request), at most 100 items per call.
+ * `response.map.result` (a guess: SYSTEMS.md gives only the request), at most 100 items per call;
+ * any fault rolled for `task.batchUpdate.item` throttles that one item (code 7, not applied).
  *
- * Faults: `500` HTTP 500 nginx page; `html` HTTP 200 maintenance page; `truncated` half a JSON answer;
+ * task.getTask (GET, `project_id`, `task_id`, in Banniu's public clients) answers the task as a
+ * task.list row, updated columns included, at `response.map.result` (the shape is a guess too);
+ * an unknown task is 40020 "工单不存在".
+ *
+ * Faults: `lost` the request is carried out (an update applied), then the connection is reset
+ * before the answer; `500` HTTP 500 nginx page; `html` HTTP 200 maintenance page; `truncated` half a JSON answer;
  * `reset` socket reset; `timeout` the request is held (`releaseHeld()` frees it); `throttle` code 7
  * "调用频率超限" (throttled); `session-lost` code 40003 "access_token已过期" — Banniu tokens are
  * issued out of band with no login call to redo, so a lost session is an expired token (credentials).
@@ -28,7 +34,7 @@ import { BANNIU_GATEWAY_PATH } from "./client.js";
 import { BANNIU_COLUMNS, BANNIU_PROJECT_ID, TaskTable, type BanniuTask } from "./sandbox-data.js";
 import { verifyBanniu } from "./sign.js";
 import { HeldSockets } from "../http/held-sockets.js";
-import { answerWireFault, isWireFault, sendText } from "../http/wire-faults.js";
+import { answerWireFault, isWireFault, loseAnswer, sendText } from "../http/wire-faults.js";
 
 export { banniuGoods, BANNIU_COLUMNS, BANNIU_PROJECT_ID, type BanniuGoods, type BanniuTask } from "./sandbox-data.js";
 
@@ -58,6 +64,7 @@ export const BANNIU_TIMESTAMP_TOLERANCE_MS = 10 * 60_000;
 const DAY_MS = 86_400_000;
 const DATE_FORMAT = "yyyy-MM-dd HH:mm:ss";
 const TASK_LIST = "task.list";
+const TASK_GET = "task.getTask";
 const TASK_UPDATE = "task.update";
 const TASK_BATCH_UPDATE = "task.batchUpdate";
 
@@ -125,8 +132,9 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
     if (query.get("v") !== "1") return refuse("version", `v=${query.get("v") ?? ""}`);
     if (query.get("access_token") !== expected.FERRY_BANNIU_ACCESS_TOKEN) return refuse("token");
     const post = method === TASK_UPDATE || method === TASK_BATCH_UPDATE;
-    if (method !== TASK_LIST && !post) return refuse("method", method);
+    if (method !== TASK_LIST && method !== TASK_GET && !post) return refuse("method", method);
     if (req.method !== (post ? "POST" : "GET")) return refuse("httpMethod", `${method}请使用${post ? "POST" : "GET"}`);
+    if (method === TASK_GET) return getTask(query);
     if (!post) return taskList(query);
     if (req.headers.authorization !== `Bearer ${expected.FERRY_BANNIU_ACCESS_TOKEN}`) return refuse("bearer");
     const parsed = parseObject(body);
@@ -171,6 +179,18 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
     };
   }
 
+  /** One task with its updated columns, keyed by column id as task.list rows are. */
+  function getTask(query: URLSearchParams): Answer {
+    const project = query.get("project_id");
+    if (!project) return refuse("param", "project_id不能为空");
+    if (project !== BANNIU_PROJECT_ID) return refuse("project", project);
+    const text = query.get("task_id") ?? "";
+    if (!/^\d{1,15}$/.test(text)) return refuse("param", "task_id必须是整数");
+    const index = table.indexOf(Number(text));
+    if (index === undefined) return refuse("task", text);
+    return { response: { code: 0, error_msg: null, map: { result: { ...taskAt(index).columns } } } };
+  }
+
   /** Validates and applies one update; shared by task.update and each item of task.batchUpdate. */
   function update(item: Record<string, unknown>): UpdateError {
     const fail = (name: ErrorName, detail?: string): UpdateError => {
@@ -211,14 +231,19 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
     if (!Array.isArray(data) || data.length === 0) return refuse("param", "data不能为空");
     if (data.length > BANNIU_MAX_BATCH) return refuse("param", `data不能超过${BANNIU_MAX_BATCH}条`);
     const result = data.map((item: unknown) => {
-      const error = isObject(item) ? update(item) : { code: ERRORS.param[0], error_msg: `${ERRORS.param[1]}：data的元素必须是对象` };
+      // Items are throttled one by one too (fault spec `banniu.task.batchUpdate.item:throttle@N%`):
+      // the call succeeds, that item is not applied and says so.
+      const itemFault = ctx.dice.roll("banniu", `${TASK_BATCH_UPDATE}.item`);
+      if (itemFault !== null) bump(faults, `${TASK_BATCH_UPDATE}.item:${itemFault}`);
+      const throttled = itemFault === null ? null : { code: ERRORS.throttle[0], error_msg: ERRORS.throttle[1] };
+      const error = throttled ?? (isObject(item) ? update(item) : { code: ERRORS.param[0], error_msg: `${ERRORS.param[1]}：data的元素必须是对象` });
       const taskId = isObject(item) ? (item.task_id ?? null) : null;
       return error ? { task_id: taskId, ...error } : { task_id: taskId, code: 0, error_msg: null };
     });
     return { response: { code: 0, error_msg: null, map: { result } } };
   }
 
-  function inject(fault: SandboxFault, res: ServerResponse): void {
+  function inject(fault: Exclude<SandboxFault, "lost">, res: ServerResponse): void {
     if (isWireFault(fault)) {
       return answerWireFault(fault, res, held, {
         html: HTML_PAGE,
@@ -248,10 +273,8 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
       const method = query.get("method") || "(none)";
       bump(calls, method);
       const fault = ctx.dice.roll("banniu", method);
-      if (fault !== null) {
-        bump(faults, `${method}:${fault}`);
-        return inject(fault, res);
-      }
+      if (fault !== null) bump(faults, `${method}:${fault}`);
+      if (fault !== null && fault !== "lost") return inject(fault, res);
       let answered: Answer;
       try {
         answered = answer(req, query, body, method);
@@ -259,6 +282,7 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
         // A bug here must look like Banniu's own failure, not hang or kill the server.
         answered = { response: { code: 50000, error_msg: `系统内部错误：${String(error)}` } };
       }
+      if (fault === "lost") return loseAnswer(res);
       sendJson(res, answered);
     },
     stats: () => ({

@@ -3,16 +3,17 @@
  * beside connectors/http/wire.ts because that one only POSTs JSON, while Banniu lists with GET and
  * signs the query string; the quoting, redaction and Retry-After helpers are shared.
  */
+import { writeJson } from "../../runtime/json.js";
 import { CallError } from "../../runtime/faults.js";
-import { redact } from "../http/wire.js";
+import type { SecretMasker } from "../../runtime/secrets.js";
 import { parseJson, readBody, readExcerpt, statusSaid, transientStatus, transportError, type Fail } from "../http/body.js";
 
 /** Where and how to call, fixed for a connector's life. */
 export interface BanniuWire {
   /** `…/gateway/api/miniAPI`, without a query. */
   readonly gateway: string;
-  /** Kept out of every message (the token rides in the query, so any echo of the URL would leak it). */
-  readonly secrets: readonly string[];
+  /** Keeps the credentials out of every message (the token rides in the query, so any echo of the URL would leak it). */
+  readonly masker: SecretMasker;
   /** Answers larger than this are refused as malformed instead of being buffered. */
   readonly maxResponseBytes: number;
   /** Milliseconds since the epoch, for Retry-After dates. */
@@ -45,7 +46,7 @@ export interface BanniuExchange {
  */
 export async function exchange(wire: BanniuWire, ex: BanniuExchange): Promise<unknown> {
   // The cause is dropped on purpose (see above): only the retry hint passes through.
-  const fail: Fail = (kind, message, options) => new CallError(ex.call, kind, hide(message, wire.secrets), { retryAfterMs: options?.retryAfterMs });
+  const fail: Fail = (kind, message, options) => new CallError(ex.call, kind, wire.masker.mask(message), { retryAfterMs: options?.retryAfterMs });
   const timeout = AbortSignal.timeout(ex.timeoutMs);
   const signal = ex.signal ? AbortSignal.any([timeout, ex.signal]) : timeout;
   const headers: Record<string, string> = { accept: "application/json" };
@@ -53,7 +54,7 @@ export async function exchange(wire: BanniuWire, ex: BanniuExchange): Promise<un
   if (ex.method === "POST") {
     headers["content-type"] = "application/json; charset=utf-8";
     try {
-      body = JSON.stringify(ex.body ?? {});
+      body = writeJson(ex.body ?? {}) ?? "{}";
     } catch (error) {
       throw fail("rejected", `the request cannot be sent as JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -63,20 +64,15 @@ export async function exchange(wire: BanniuWire, ex: BanniuExchange): Promise<un
   try {
     // A redirect would turn a POST into a GET or carry the token elsewhere; the URL is wrong instead.
     const response = await fetch(`${wire.gateway}?${ex.query}`, { method: ex.method, headers, body, signal, redirect: "manual" });
-    if (response.status < 200 || response.status > 299) throw statusError(response, await readExcerpt(response), wire.now(), fail);
+    if (response.status < 200 || response.status > 299) throw statusError(response, await readExcerpt(response, wire.masker), wire.now(), fail);
     const text = await readBody(response, wire.maxResponseBytes, fail);
-    return parseJson(text, response.headers.get("content-type"), fail);
+    return parseJson(text, response.headers.get("content-type"), fail, wire.masker);
   } catch (error) {
     if (error instanceof CallError) throw error;
     if (ex.signal?.aborted) throw ex.signal.reason;
     if (timeout.aborted) throw fail("timeout", `no answer from ${host} within ${ex.timeoutMs} ms`);
     throw transportError(error, host, fail);
   }
-}
-
-/** `text` with every secret replaced. */
-export function hide(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => redact(out, secret), text);
 }
 
 /** The failure a non-2xx status means. Banniu answers its own errors with HTTP 200, so these come from the gateway's front. */

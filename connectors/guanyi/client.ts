@@ -10,6 +10,7 @@
  */
 import type { ConnectorContext, ConnectorFactory, ReadRequest, ReadResponse, SourceConnector } from "../../runtime/connector.js";
 import { CallError, type FaultKind } from "../../runtime/faults.js";
+import { SecretMasker } from "../../runtime/secrets.js";
 import type { Scalar } from "../../runtime/types.js";
 import { kindOf, quote, valueAt } from "../http/answer.js";
 import { postJson, type WireConfig } from "../http/wire.js";
@@ -87,6 +88,8 @@ function guanyiConfig(ctx: ConnectorContext, options: GuanyiConnectorOptions): G
       baseUrl: baseUrl,
       // Guanyi authenticates by the signed body, not by a bearer header.
       token: undefined,
+      masker: new SecretMasker([appkey, sessionkey, secret]),
+      names: { url: "FERRY_GUANYI_URL", credentials: CREDENTIALS_HINT },
       maxResponseBytes: options.maxResponseBytes ?? GUANYI_MAX_RESPONSE_BYTES,
       now: () => ctx.clock.now(),
     },
@@ -94,24 +97,20 @@ function guanyiConfig(ctx: ConnectorContext, options: GuanyiConnectorOptions): G
 }
 
 function guanyiSource(config: GuanyiConfig): SourceConnector {
-  const secrets = [config.appkey, config.sessionkey, config.secret];
+  const masker = config.wire.masker;
   return {
     async read(request: ReadRequest): Promise<ReadResponse> {
       const call = `guanyi ${request.operation}`;
       const fail = (kind: FaultKind, message: string, retryAfterMs?: number) =>
-        new CallError(call, kind, redactSecrets(message, secrets), retryAfterMs === undefined ? {} : { retryAfterMs });
+        new CallError(call, kind, masker.mask(message), retryAfterMs === undefined ? {} : { retryAfterMs });
       const body = signedBody(config, request, fail);
       let answer: unknown;
-      try {
-        answer = await postJson(config.wire, { call, path: GUANYI_PATH, body, timeoutMs: request.timeoutMs, signal: request.signal });
-      } catch (error) {
-        throw error instanceof CallError ? rewrap(error, call, secrets) : error;
-      }
+      answer = await postJson(config.wire, { call, path: GUANYI_PATH, body, timeoutMs: request.timeoutMs, signal: request.signal });
       if (answer === null || typeof answer !== "object" || Array.isArray(answer)) {
         throw fail("malformed", `answer is ${kindOf(answer)}, not a Guanyi envelope {"success": …}`);
       }
       const success = (answer as Record<string, unknown>).success;
-      if (success === false) throw refusal(answer as Record<string, unknown>, fail);
+      if (success === false) throw refusal(answer as Record<string, unknown>, fail, (t) => masker.mask(t));
       if (success !== true) throw fail("malformed", `answer has ${kindOf(success)} at success, not true or false`);
       const records = valueAt(answer, request.recordsPath);
       if (!Array.isArray(records)) {
@@ -139,13 +138,16 @@ function signedBody(config: GuanyiConfig, request: ReadRequest, fail: Fail): Rec
 }
 
 /** What a `success:false` answer means, from its codes and descriptions (HTTP is 200 either way). */
-function refusal(answer: Record<string, unknown>, fail: Fail): CallError {
+function refusal(answer: Record<string, unknown>, fail: Fail, mask: (text: string) => string): CallError {
   const text = (key: string) => {
     const value = answer[key];
     return typeof value === "string" || typeof value === "number" ? String(value) : "";
   };
-  const [code, desc, subCode, subDesc] = [text("errorCode"), text("errorDesc"), text("subErrorCode"), text("subErrorDesc")];
-  const kind = refusalKind(`${code} ${desc} ${subCode} ${subDesc}`);
+  const raw = [text("errorCode"), text("errorDesc"), text("subErrorCode"), text("subErrorDesc")];
+  // Classified by the words as Guanyi sent them; shown masked, before being cut short, so a secret
+  // quoted across the cut leaves nothing behind.
+  const kind = refusalKind(raw.join(" "));
+  const [code, desc, subCode, subDesc] = raw.map(mask) as [string, string, string, string];
   let said = `Guanyi answered success:false, errorCode ${JSON.stringify(quote(code, 40))} ${desc ? quote(desc, DESC_CHARS) : "(no errorDesc)"}`;
   if (subCode || subDesc) said += ` (${[quote(subCode, 40), quote(subDesc, DESC_CHARS)].filter(Boolean).join(": ")})`;
   if (kind === "credentials") said += `: ${CREDENTIALS_HINT}`;
@@ -166,32 +168,6 @@ export function refusalKind(text: string): FaultKind {
   if (CREDENTIALS.test(text)) return "credentials";
   if (SERVER.test(text)) return "server";
   return "rejected";
-}
-
-/** postJson's CallError with the Guanyi hint and every credential value hidden. */
-function rewrap(error: CallError, call: string, secrets: readonly string[]): CallError {
-  const prefix = `${call}: `;
-  let message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  // postJson speaks for the http connector when a gateway answers 401/403.
-  message = message.replace("check FERRY_HTTP_TOKEN", CREDENTIALS_HINT);
-  // The original error is not kept as the cause: its message is unredacted. Its own cause (the
-  // socket error) never holds the body, which is where the credentials travel.
-  return new CallError(call, error.kind, redactSecrets(message, secrets), { retryAfterMs: error.retryAfterMs, cause: error.cause });
-}
-
-/**
- * `text` with every credential value replaced by `***`, including one cut short by a quote
- * ("…sandbox-ses…"), since quotes of answers are clipped and a clipped secret is still a leak.
- * Values under 4 characters are left alone: hiding them would mangle every message.
- */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  const values = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  let out = text;
-  for (const s of values) out = out.split(s).join("***");
-  for (const s of values) {
-    for (let k = s.length - 1; k >= 4; k--) out = out.split(`${s.slice(0, k)}…`).join("***…");
-  }
-  return out;
 }
 
 /** A total that is not a count would stop paging early or never: refuse it. Digit strings are counts too. */

@@ -24,7 +24,7 @@ import { GUANYI_PATH } from "./client.js";
 import { ShopTable, type GuanyiShop } from "./sandbox-shops.js";
 import { verifyGuanyi } from "./sign.js";
 import { HeldSockets } from "../http/held-sockets.js";
-import { answerWireFault, isWireFault, sendText } from "../http/wire-faults.js";
+import { answerWireFault, isWireFault, loseAnswer, sendText } from "../http/wire-faults.js";
 
 export type { GuanyiShop } from "./sandbox-shops.js";
 
@@ -118,7 +118,7 @@ export function createGuanyiSandbox(ctx: SandboxContext): GuanyiSandbox {
     return { success: true, errorCode: "", subErrorCode: "", errorDesc: "", subErrorDesc: "", requestMethod: SHOP_GET, shops, total };
   }
 
-  function inject(fault: SandboxFault, method: string, res: ServerResponse): void {
+  function inject(fault: Exclude<SandboxFault, "lost">, method: string, res: ServerResponse): void {
     if (isWireFault(fault)) {
       return answerWireFault(fault, res, held, {
         html: HTML_PAGE,
@@ -149,11 +149,11 @@ export function createGuanyiSandbox(ctx: SandboxContext): GuanyiSandbox {
       const method = typeof parsed?.method === "string" ? parsed.method : "";
       bump(calls, method || "(none)");
       const fault = ctx.dice.roll("guanyi", method || "(none)");
-      if (fault !== null) {
-        bump(faults, `${method || "(none)"}:${fault}`);
-        return inject(fault, method, res);
-      }
-      sendJson(res, answer(req.method, raw, parsed, method));
+      if (fault !== null) bump(faults, `${method || "(none)"}:${fault}`);
+      if (fault !== null && fault !== "lost") return inject(fault, method, res);
+      const answered = answer(req.method, raw, parsed, method);
+      if (fault === "lost") return loseAnswer(res);
+      sendJson(res, answered);
     },
     stats: () => ({
       calls: Object.fromEntries(calls),

@@ -2,14 +2,16 @@
  * Guanyi's request signature (SYSTEMS.md, "Guanyi ERP"): upper-case MD5 hex of
  * `secret + body_json_without_sign + secret`. The JSON is the body exactly as sent, key order as
  * built and Chinese unescaped, so client and server must serialise identically: both use
- * JSON.stringify, which leaves non-ASCII text as is.
+ * writeJson (JSON.stringify, which leaves non-ASCII text as is, writing integers beyond 2^53 with
+ * every digit).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { readJson, writeJson } from "../../runtime/json.js";
 
 /** The body without its `sign`, serialised as Guanyi signs it. */
 function unsignedJson(body: Readonly<Record<string, unknown>>): string {
   const { sign: _sign, ...rest } = body;
-  return JSON.stringify(rest);
+  return writeJson(rest) ?? "{}";
 }
 
 function md5Upper(text: string): string {
@@ -18,7 +20,7 @@ function md5Upper(text: string): string {
 
 /**
  * The `sign` for `body` (any `sign` already in it is left out). Add it as the body's last key and
- * send `JSON.stringify(body)` unchanged: re-ordering or re-escaping keys after signing breaks it.
+ * send `writeJson(body)` unchanged: re-ordering or re-escaping keys after signing breaks it.
  */
 export function signGuanyi(body: Readonly<Record<string, unknown>>, secret: string): string {
   return md5Upper(secret + unsignedJson(body) + secret);
@@ -32,7 +34,7 @@ export function signGuanyi(body: Readonly<Record<string, unknown>>, secret: stri
 export function verifyGuanyi(rawBody: string, secret: string): boolean {
   let body: unknown;
   try {
-    body = JSON.parse(rawBody);
+    body = readJson(rawBody);
   } catch {
     return false;
   }

@@ -5,6 +5,8 @@
  * own settings.
  */
 import type { CallError, FaultKind } from "../../runtime/faults.js";
+import { readJson } from "../../runtime/json.js";
+import type { SecretMasker } from "../../runtime/secrets.js";
 import { kindOf, quote } from "./answer.js";
 import { parseRetryAfter } from "./retry-after.js";
 
@@ -13,6 +15,8 @@ export type Fail = (kind: FaultKind, message: string, options?: { retryAfterMs?:
 
 /** How much of an error answer is read for the message; the rest is discarded unread. */
 const ERROR_BODY_BYTES = 4096;
+/** How much of an answer that is not JSON is masked and quoted (the quote keeps far less). */
+const EXCERPT_CHARS = 4096;
 
 /** Socket-level failures (undici and libuv codes) that mean "the connection broke": worth a retry. */
 const NETWORK_CODES: Readonly<Record<string, string>> = {
@@ -29,13 +33,12 @@ const NETWORK_CODES: Readonly<Record<string, string>> = {
 };
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
-const same = (text: string) => text;
-
 /**
- * The start of an error answer for the message; never fails, never reads it all. `clean` takes
- * secrets out before the text is cut short, so a secret straddling the cut cannot leak its first half.
+ * The start of an error answer for the message; never fails, never reads it all. The masker takes
+ * secrets (and fragments of them) out before the text is cut short, so a secret straddling the cut
+ * cannot leak its first half.
  */
-export async function readExcerpt(response: Response, clean: (text: string) => string = same): Promise<string> {
+export async function readExcerpt(response: Response, masker: SecretMasker): Promise<string> {
   const reader = response.body?.getReader();
   if (!reader) return "";
   const chunks: Uint8Array[] = [];
@@ -52,7 +55,7 @@ export async function readExcerpt(response: Response, clean: (text: string) => s
   } finally {
     reader.cancel().catch(() => undefined);
   }
-  return quote(clean(Buffer.concat(chunks).toString("utf8")));
+  return quote(masker.mask(Buffer.concat(chunks).toString("utf8")));
 }
 
 /** The whole body as text, refusing (not buffering) anything over `max` bytes. */
@@ -80,17 +83,20 @@ export async function readBody(response: Response, max: number, fail: Fail): Pro
   return Buffer.concat(chunks, size).toString("utf8");
 }
 
-/** JSON.parse, with a message that says what came instead: an HTML error page, half an answer. */
-export function parseJson(text: string, contentType: string | null, fail: Fail, clean: (text: string) => string = same): unknown {
+/**
+ * The answer as JSON, integers beyond 2^53 kept whole (runtime/json.ts), with a message that says
+ * what came instead: an HTML error page, half an answer.
+ */
+export function parseJson(text: string, contentType: string | null, fail: Fail, masker: SecretMasker): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    return JSON.parse(body) as unknown;
+    return readJson(body);
   } catch (error) {
     const type = contentType ? quote(contentType.split(";")[0] ?? contentType) : "no content type";
     const what =
       body.trim() === "" ? "answer is empty, not JSON" : /^\s*</.test(body) ? "answer is an HTML page, not JSON" : endsEarly(error, body) ? "answer is truncated JSON" : "answer is not JSON";
     // No `cause`: V8's parse message quotes the body unredacted, and the quote here says it better.
-    throw fail("malformed", `${what} (${type}, starts "${quote(clean(body))}")`);
+    throw fail("malformed", `${what} (${type}, starts "${quote(masker.mask(body.slice(0, EXCERPT_CHARS)))}")`);
   }
 }
 

@@ -38,6 +38,7 @@ const writeTemplate: OperationSchema = {
   method: "POST",
   params: [],
   record: { title: "http rows", fields: [], openKeys: ANY_KEYS },
+  confirm: "POST {path}/lookup",
   limits: { maxBatch: 1000 },
   defaults: { batch: 100 },
 };

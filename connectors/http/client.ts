@@ -5,6 +5,7 @@
  */
 import type { ConnectorContext, ConnectorFactory, ReadRequest, ReadResponse, RowResult, SourceConnector, TargetConnector, TargetState, WriteRequest } from "../../runtime/connector.js";
 import { CallError } from "../../runtime/faults.js";
+import { SecretMasker } from "../../runtime/secrets.js";
 import { kindOf, quote, valueAt } from "./answer.js";
 import { postJson, type WireConfig } from "./wire.js";
 import { checkBaseUrl } from "./base-url.js";
@@ -48,6 +49,8 @@ function wireConfig(ctx: ConnectorContext, options: HttpConnectorOptions): WireC
   return {
     baseUrl,
     token: token ? token : undefined,
+    masker: new SecretMasker([token]),
+    names: { url: "FERRY_HTTP_URL", credentials: "check FERRY_HTTP_TOKEN" },
     maxResponseBytes: options.maxResponseBytes ?? MAX_RESPONSE_BYTES,
     now: () => ctx.clock.now(),
   };
@@ -108,7 +111,7 @@ function httpTarget(config: WireConfig): TargetConnector {
       if (!Array.isArray(results)) throw malformed(call, `answer has no array at results${results === undefined ? "" : ` (found ${kindOf(results)})`}`);
       // Results pair with rows by position: with one too many or too few, no row's fate is known.
       if (results.length !== request.rows.length) throw malformed(call, `answer has ${results.length} results for ${request.rows.length} rows`);
-      return results.map((r, i) => rowResult(call, r, i));
+      return results.map((r, i) => rowResult(call, r, i, config.masker));
     },
 
     async lookup(request): Promise<readonly TargetState[]> {
@@ -123,13 +126,14 @@ function httpTarget(config: WireConfig): TargetConnector {
   };
 }
 
-function rowResult(call: string, result: unknown, index: number): RowResult {
+function rowResult(call: string, result: unknown, index: number, masker: SecretMasker): RowResult {
   const where = `result ${index + 1}`;
   if (result === null || typeof result !== "object") throw malformed(call, `${where} is ${kindOf(result)}, not {"ok": true|false}`);
   const { ok, id, error } = result as { ok?: unknown; id?: unknown; error?: unknown };
   if (ok === true) return { ok: true, targetId: idText(call, id, `${where} id`) };
   if (ok === false) {
-    const reason = typeof error === "string" && error.trim() !== "" ? quote(error, REASON_CHARS) : "refused without a reason";
+    // A reason is stored and shown: a target quoting the request's token back must not hand it out.
+    const reason = typeof error === "string" && error.trim() !== "" ? quote(masker.mask(error), REASON_CHARS) : "refused without a reason";
     return { ok: false, reason };
   }
   throw malformed(call, `${where} has ${kindOf(ok)} at ok, not true or false`);

@@ -5,6 +5,7 @@
  * fault holds the request until the client gives up.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { readJson, writeJson } from "../../runtime/json.js";
 import { hashUnit } from "./test-records.js";
 import { TestSource, type PagingShape, type RouteAnswer, type TestSourceControl } from "./test-source.js";
 import { requireName, TestTarget, type RowRule, type TestTargetControl } from "./test-target.js";
@@ -176,7 +177,7 @@ export async function startHttpTestServer(options: HttpTestServerOptions = {}): 
     counts.set(path, count);
     options.onRequest?.(path, count);
     if (req.method !== "POST") return sendJson(res, { status: 405, body: { error: "only POST" } }, undefined, { allow: "POST" });
-    readJson(req).then(
+    readRequest(req).then(
       (body) => {
         const scripted = decide(path, count);
         if (scripted && "fault" in scripted) return inject(scripted.fault, path, res);
@@ -226,8 +227,8 @@ function answerOf(answer: () => RouteAnswer, body: unknown): RouteAnswer {
   return body !== null && typeof body === "object" && !Array.isArray(body) ? answer() : { status: 400, body: { error: "the request body must be a JSON object" } };
 }
 
-/** The parsed request body; undefined when it is not JSON; rejects when it is too large. */
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** The parsed request body, integers kept whole; undefined when it is not JSON; rejects when it is too large. */
+async function readRequest(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -236,14 +237,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk);
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+    return readJson(Buffer.concat(chunks).toString("utf8"));
   } catch {
     return undefined;
   }
 }
 
 function sendJson(res: ServerResponse, answer: RouteAnswer, flushed?: () => void, headers: Record<string, string> = {}): void {
-  sendText(res, answer.status, "application/json; charset=utf-8", JSON.stringify(answer.body), { headers, flushed });
+  sendText(res, answer.status, "application/json; charset=utf-8", writeJson(answer.body) ?? "null", { headers, flushed });
 }
 
 function sendCanned(res: ServerResponse, canned: CannedAnswer): void {

@@ -52,3 +52,21 @@ export function sendText(
   // end's callback runs once the answer is handed to the socket: the moment a crash test kills the client.
   res.end(text, options.flushed);
 }
+
+/** Ends the exchange with a reset instead of the answer the server just computed (the `lost` fault). */
+export function loseAnswer(res: ServerResponse): void {
+  res.socket?.resetAndDestroy();
+}
+
+/**
+ * `res` for a handler that answers in many places: it carries the request out and answers as usual,
+ * but the answer is never sent; the connection is reset instead (the `lost` fault).
+ */
+export function losingAnswer(res: ServerResponse): ServerResponse {
+  res.writeHead = (() => res) as unknown as ServerResponse["writeHead"];
+  res.end = ((..._: unknown[]) => {
+    loseAnswer(res);
+    return res;
+  }) as unknown as ServerResponse["end"];
+  return res;
+}

@@ -132,6 +132,8 @@ const batchSave: OperationSchema = {
   params: [],
   forms: [customer, material],
   options: batchSaveOptions,
+  // Rows of the form are read back by the idcheck field.
+  confirm: "ExecuteBillQuery",
   // No published ceiling on rows per call; 1000 keeps request bodies and server time bounded.
   limits: { maxBatch: 1000 },
   defaults: { batch: 100 },

@@ -4,11 +4,13 @@
  */
 import type { ConnectorContext, ConnectorFactory, LookupRequest, RowResult, TargetConnector, TargetState, WriteRequest } from "../../runtime/connector.js";
 import { CallError } from "../../runtime/faults.js";
+import { SecretMasker } from "../../runtime/secrets.js";
 import type { Scalar } from "../../runtime/types.js";
 import { readSettings } from "./config.js";
 import { chunks, filterString, LOOKUP_CHUNK, planQuery, QUERY_LIMIT, queryRows, targetState } from "./lookup.js";
 import { KingdeeSession } from "./session.js";
 import { callFailure, MSG_SESSION_LOST, readStatus, rowResults } from "./status.js";
+import { splitAppId } from "./signature.js";
 import { postKingdee, scrub, servicePath, type KingdeeWire } from "./wire.js";
 
 const DYNAMIC_FORM_SERVICE = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService";
@@ -38,12 +40,22 @@ export function kingdeeConnector(options: KingdeeConnectorOptions = {}): Connect
 
 function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions): TargetConnector {
   const settings = readSettings(ctx.env);
+  // The part of the AppID after `_` encodes the client secret that signs X-Api-Signature.
+  const appIdSecret = settings.appId?.includes("_") ? settings.appId.slice(settings.appId.indexOf("_") + 1) : undefined;
+  const fixed = new SecretMasker([settings.password, settings.appSecret, appIdSecret, appIdSecret && splitAppId(settings.appId ?? "").clientSecret]);
+  // Rebuilt only when a login brings new session ids (secrets too).
+  let masker = { sessions: "", masker: fixed };
   const wire: KingdeeWire = {
     baseUrl: settings.baseUrl,
     maxResponseBytes: options.maxResponseBytes ?? MAX_RESPONSE_BYTES,
     now: () => ctx.clock.now(),
-    // Called only once calls run, after `identity` exists; session ids are secrets too.
-    secrets: () => [settings.password, settings.appSecret, ...identity.secrets()].filter((s): s is string => s !== undefined),
+    // Called only once calls run, after `identity` exists.
+    masker: () => {
+      const sessions = identity.secrets();
+      const key = sessions.join("\u0000");
+      if (key !== masker.sessions) masker = { sessions: key, masker: fixed.with(sessions) };
+      return masker.masker;
+    },
   };
   const identity = new KingdeeSession(settings, wire, () => ctx.clock.now());
   const clean = (text: string) => scrub(wire, text);
@@ -66,8 +78,11 @@ function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions):
       if (status?.isSuccess === false && status.msgCode === MSG_SESSION_LOST) {
         identity.invalidate(credentials.generation);
         if (attempt === 1) continue;
-        const again = settings.mode === "headers" ? "although every call is signed (FERRY_KINGDEE_LOGIN=headers)" : "again right after a new login";
-        throw new CallError(call, "session", `Kingdee reports the session lost ${again}; check ${identity.loginVariables}`);
+        // Signed calls have no session to lose: a second refusal means the signature is not accepted.
+        if (settings.mode === "headers") {
+          throw new CallError(call, "credentials", `Kingdee reports the session lost although every call is signed (FERRY_KINGDEE_LOGIN=headers); check ${identity.loginVariables}`);
+        }
+        throw new CallError(call, "session", `Kingdee reports the session lost again right after a new login; check ${identity.loginVariables}`);
       }
       return reply.json;
     }

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { SANDBOX_CREDENTIALS } from "../sandbox/handler.js";
-import { apiSigningText, hmacHexBase64, loginSign, splitAppId } from "./signature.js";
+import { apiSigningText, hmacHexBase64, kdSignature, loginSign, splitAppId } from "./signature.js";
 
 /** How far a signed timestamp may be from the sandbox's clock (Kingdee refused one ~13 minutes old). */
 export const SIGNATURE_WINDOW_MS = 10 * 60_000;
@@ -71,9 +71,10 @@ export function checkSignatureHeaders(headers: IncomingHttpHeaders, pathAndQuery
   if (get("x-api-signature") !== hmacHexBase64(clientSecret, apiSigningText(pathAndQuery, get("x-api-nonce") ?? "", timestamp))) {
     return { ok: false, message: "签名验证失败：X-Api-Signature 不正确" };
   }
-  const appData = get("x-kd-appdata") ?? "";
-  if (get("x-kd-signature") !== hmacHexBase64(CREDENTIALS.FERRY_KINGDEE_APP_SECRET, appId + appData)) return { ok: false, message: "签名验证失败：X-Kd-Signature 不正确" };
-  const [acctId, user = ""] = Buffer.from(appData, "base64").toString("utf8").split(",");
+  // Kingdee signs the app data as text; the header carries its base64.
+  const appText = Buffer.from(get("x-kd-appdata") ?? "", "base64").toString("utf8");
+  if (get("x-kd-signature") !== kdSignature(appId, appText, CREDENTIALS.FERRY_KINGDEE_APP_SECRET)) return { ok: false, message: "签名验证失败：X-Kd-Signature 不正确" };
+  const [acctId, user = ""] = appText.split(",");
   if (acctId !== CREDENTIALS.FERRY_KINGDEE_ACCT_ID) return { ok: false, message: `数据中心“${acctId ?? ""}”不存在，请检查账套ID` };
   if (user !== CREDENTIALS.FERRY_KINGDEE_USERNAME) return { ok: false, message: `用户“${user}”不存在或未授权登录` };
   return { ok: true, user };

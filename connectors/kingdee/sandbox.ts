@@ -19,7 +19,7 @@ import type { SandboxContext, SandboxHandler } from "../sandbox/handler.js";
 import { checkLogin, checkSignatureHeaders, isSigned } from "./sandbox-auth.js";
 import { FormTable, KingdeeRefusal, parseFilter, sandboxForm, type SandboxError, type SaveOptions } from "./sandbox-forms.js";
 import { HeldSockets } from "../http/held-sockets.js";
-import { answerWireFault, isWireFault, sendText } from "../http/wire-faults.js";
+import { answerWireFault, isWireFault, losingAnswer, sendText } from "../http/wire-faults.js";
 
 /** The Kingdee sandbox, with its data and controls exposed for tests and shutdown. */
 export interface KingdeeSandbox extends SandboxHandler {
@@ -84,7 +84,7 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
     return undefined;
   }
 
-  function inject(fault: SandboxFault, op: string, req: IncomingMessage, res: ServerResponse): void {
+  function inject(fault: Exclude<SandboxFault, "lost">, op: string, req: IncomingMessage, res: ServerResponse): void {
     if (isWireFault(fault)) {
       return answerWireFault(fault, res, held, {
         html: HTML_PAGE,
@@ -184,7 +184,8 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
       calls.set(op, (calls.get(op) ?? 0) + 1);
       if (req.method !== "POST") return sendText(res, 405, "text/plain; charset=utf-8", "Method Not Allowed");
       const fault = ctx.dice.roll("kingdee", op);
-      if (fault) return inject(fault, op, req, res);
+      if (fault === "lost") res = losingAnswer(res);
+      else if (fault) return inject(fault, op, req, res);
       let json: Json;
       try {
         json = JSON.parse(body.toString("utf8")) as Json;

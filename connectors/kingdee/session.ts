@@ -139,7 +139,12 @@ export class KingdeeSession {
   }
 }
 
-/** Throws the CallError a login answer means, unless it is a success (LoginResultType 1, or -5: success with a notice). */
+/**
+ * Throws the CallError a login answer means, unless it is a success (LoginResultType 1, or -5:
+ * success with a notice). Only a busy or throttled Kingdee is worth another login; any other refusal
+ * is about who we are, including a "session lost" (MsgCode 1) in the data services' envelope, which
+ * to a login means it was not accepted: retrying it as a lost session only logs in again and again.
+ */
 function checkLogin(call: string, answer: unknown, variables: string, clean: (text: string) => string): void {
   if (answer === null || typeof answer !== "object" || Array.isArray(answer)) throw new CallError(call, "malformed", `the login answer is ${kindOf(answer)}, not an object`);
   const { LoginResultType: type, Message: message } = answer as { LoginResultType?: unknown; Message?: unknown };
@@ -147,9 +152,11 @@ function checkLogin(call: string, answer: unknown, variables: string, clean: (te
   if (type === undefined) {
     // Faults before the login ran (limit reached, an exception) come in the data services' envelope.
     const status = readStatus(answer);
-    const failure = status && callFailure(call, status, 0, `check ${variables}`, clean);
-    if (failure) throw failure;
-    throw new CallError(call, "malformed", "the login answer has no LoginResultType");
+    if (!status || status.isSuccess) throw new CallError(call, "malformed", "the login answer has no LoginResultType");
+    const failure = callFailure(call, status, 0, `check ${variables}`, clean);
+    if (failure && (failure.kind === "throttled" || failure.kind === "server")) throw failure;
+    const said = status.errors.map((e) => e.message).join("; ");
+    throw new CallError(call, "credentials", `Kingdee refused the login (MsgCode ${status.msgCode}${said ? `: "${quote(clean(said), 200)}"` : ""}); check ${variables}`);
   }
   const said = typeof message === "string" && message.trim() !== "" ? ` ("${quote(clean(message), 200)}")` : "";
   const meaning = type === 0 ? "wrong credentials (LoginResultType 0)" : `login failed (LoginResultType ${quote(String(type), 20)})`;

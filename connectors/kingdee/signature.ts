@@ -31,7 +31,7 @@ export interface SignatureInput {
 export function signatureHeaders(input: SignatureInput): Record<string, string> {
   const { clientId, clientSecret } = splitAppId(input.appId);
   const timestamp = String(input.timestamp);
-  const appData = Buffer.from(`${input.acctId},${input.username},${input.lcid},${input.orgNum}`, "utf8").toString("base64");
+  const appText = appDataText(input);
   return {
     "X-Api-ClientID": clientId,
     "X-Api-Auth-Version": "2.0",
@@ -40,9 +40,20 @@ export function signatureHeaders(input: SignatureInput): Record<string, string> 
     "x-api-signheaders": "x-api-timestamp,x-api-nonce",
     "X-Api-Signature": hmacHexBase64(clientSecret, apiSigningText(input.pathAndQuery, input.nonce, timestamp)),
     "X-Kd-Appkey": input.appId,
-    "X-Kd-Appdata": appData,
-    "X-Kd-Signature": hmacHexBase64(input.appSecret, input.appId + appData),
+    "X-Kd-Appdata": Buffer.from(appText, "utf8").toString("base64"),
+    // Over the plain text, not over its base64: what the SDKs sign and Kingdee checks.
+    "X-Kd-Signature": kdSignature(input.appId, appText, input.appSecret),
   };
+}
+
+/** `acctId,username,lcid,orgNum`: X-Kd-Appdata is its base64, X-Kd-Signature signs it as is. */
+export function appDataText(input: Pick<SignatureInput, "acctId" | "username" | "lcid" | "orgNum">): string {
+  return `${input.acctId},${input.username},${input.lcid},${input.orgNum}`;
+}
+
+/** X-Kd-Signature: HMAC-SHA256 with the AppSecret over the AppID followed by the plain app data text. */
+export function kdSignature(appId: string, appText: string, appSecret: string): string {
+  return hmacHexBase64(appSecret, appId + appText);
 }
 
 /** The text `X-Api-Signature` signs. */

@@ -3,8 +3,9 @@
  * The generic http wire (../http/wire.ts) cannot carry Kingdee's cookies or signature headers, nor
  * hand back Set-Cookie; this is its Kingdee twin and reuses its quoting, redaction and Retry-After.
  */
+import { writeJson } from "../../runtime/json.js";
 import { CallError } from "../../runtime/faults.js";
-import { redact } from "../http/wire.js";
+import type { SecretMasker } from "../../runtime/secrets.js";
 import { parseJson, readBody, readExcerpt, statusSaid, transientStatus, transportError, type Fail } from "../http/body.js";
 
 /** Fixed for a connector's life. */
@@ -15,8 +16,8 @@ export interface KingdeeWire {
   readonly maxResponseBytes: number;
   /** Milliseconds since the epoch, for Retry-After dates. */
   readonly now: () => number;
-  /** Values that must never appear in a message (password, app secret, session ids). */
-  readonly secrets: () => readonly string[];
+  /** Hides what must never appear in a message (password, app secret, session ids, which change with each login). */
+  readonly masker: () => SecretMasker;
 }
 
 export interface KingdeePost {
@@ -54,7 +55,7 @@ export async function postKingdee(wire: KingdeeWire, post: KingdeePost): Promise
   const signal = post.signal ? AbortSignal.any([timeout, post.signal]) : timeout;
   let body: string;
   try {
-    body = JSON.stringify(post.body);
+    body = writeJson(post.body) ?? "null";
   } catch (error) {
     throw fail("rejected", `the request cannot be sent as JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -68,10 +69,9 @@ export async function postKingdee(wire: KingdeeWire, post: KingdeePost): Promise
       // A redirect (to https, to a login page) would turn the POST into a GET: the URL is wrong instead.
       redirect: "manual",
     });
-    const clean = (text: string) => scrub(wire, text);
-    if (response.status < 200 || response.status > 299) throw statusError(response, await readExcerpt(response, clean), wire.now(), fail);
+    if (response.status < 200 || response.status > 299) throw statusError(response, await readExcerpt(response, wire.masker()), wire.now(), fail);
     const text = await readBody(response, wire.maxResponseBytes, fail);
-    return { json: parseJson(text, response.headers.get("content-type"), fail, clean), setCookies: response.headers.getSetCookie() };
+    return { json: parseJson(text, response.headers.get("content-type"), fail, wire.masker()), setCookies: response.headers.getSetCookie() };
   } catch (error) {
     if (error instanceof CallError) throw error;
     if (post.signal?.aborted) throw post.signal.reason;
@@ -80,9 +80,9 @@ export async function postKingdee(wire: KingdeeWire, post: KingdeePost): Promise
   }
 }
 
-/** `text` without any secret, in case an answer quotes the request back. */
+/** `text` without any secret or fragment of one, in case an answer quotes the request back. */
 export function scrub(wire: KingdeeWire, text: string): string {
-  return wire.secrets().reduce((out, secret) => redact(out, secret), text);
+  return wire.masker().mask(text);
 }
 
 function statusError(response: Response, excerpt: string, now: number, fail: Fail): CallError {

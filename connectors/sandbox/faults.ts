@@ -5,7 +5,12 @@
  * request number), so the same spec and seed inject the same faults on every run.
  */
 
-export const FAULT_KINDS = ["500", "timeout", "throttle", "session-lost", "html", "truncated", "reset"] as const;
+/**
+ * `lost` is the one fault after the work: the request is carried out (an update applied, a batch
+ * saved), then the connection is reset before the answer, as when a proxy or the network fails on
+ * the way back. Only a client that confirms before sending again avoids writing twice.
+ */
+export const FAULT_KINDS = ["500", "timeout", "throttle", "session-lost", "html", "truncated", "reset", "lost"] as const;
 export type SandboxFault = (typeof FAULT_KINDS)[number];
 
 export interface FaultRule {

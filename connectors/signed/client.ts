@@ -10,6 +10,7 @@ import type { ConnectorCatalog, OperationSchema } from "../catalog.js";
 import { kindOf, valueAt } from "../http/answer.js";
 import { checkBaseUrl } from "../http/base-url.js";
 import { parseJson, readBody, readExcerpt, statusSaid, transientStatus, transportError, type Fail } from "../http/body.js";
+import { SecretMasker } from "../../runtime/secrets.js";
 import { answerFailure, isSuccess, statusFailure } from "./envelope.js";
 import { buildRequest, requestParams } from "./request.js";
 import type { SignedProtocol } from "./recipe.js";
@@ -29,8 +30,8 @@ interface Settings {
   readonly env: (name: string) => string;
   readonly secret: string | undefined;
   readonly bearer: string | undefined;
-  /** Values that never appear in a message. */
-  readonly secrets: readonly string[];
+  /** Keeps every fragment of the system's secrets out of messages. */
+  readonly masker: SecretMasker;
   readonly now: () => number;
 }
 
@@ -57,13 +58,9 @@ function settingsOf(catalog: ConnectorCatalog, protocol: SignedProtocol, ctx: Co
     env: (name) => values.get(name) ?? ctx.env[name] ?? "",
     secret: protocol.wire.sign ? values.get(protocol.wire.sign.secret) : undefined,
     bearer: protocol.wire.bearer ? values.get(protocol.wire.bearer) : undefined,
-    secrets: credentials.filter((c) => c.secret).map((c) => values.get(c.variable) ?? "").filter((s) => s.length >= 4),
+    masker: new SecretMasker(credentials.filter((c) => c.secret).map((c) => values.get(c.variable))),
     now: () => ctx.clock.now(),
   };
-}
-
-function hide(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => out.split(secret).join("***"), text);
 }
 
 function signedSource(catalog: ConnectorCatalog, protocol: SignedProtocol, ctx: ConnectorContext): SourceConnector {
@@ -85,7 +82,7 @@ function signedSource(catalog: ConnectorCatalog, protocol: SignedProtocol, ctx: 
 
 async function exchange(catalog: ConnectorCatalog, protocol: SignedProtocol, settings: Settings, op: OperationSchema, request: ReadRequest): Promise<unknown> {
   const call = `${catalog.name} ${op.name}`;
-  const fail: Fail = (kind, message, options) => new CallError(call, kind, hide(message, settings.secrets), { retryAfterMs: options?.retryAfterMs });
+  const fail: Fail = (kind, message, options) => new CallError(call, kind, settings.masker.mask(message), { retryAfterMs: options?.retryAfterMs });
   const wireName = op.wireName ?? op.name;
   const params = requestParams(protocol.wire, wireName, request.params, settings.env, settings.now());
   const built = buildRequest(protocol.wire, op.method, wireName, params, settings.secret, settings.bearer);
@@ -96,7 +93,7 @@ async function exchange(catalog: ConnectorCatalog, protocol: SignedProtocol, set
   try {
     response = await fetch(settings.baseUrl + built.path, { method: built.method, headers: built.headers, body: built.body, signal, redirect: "manual" });
     if (response.status < 200 || response.status > 299) {
-      const excerpt = await readExcerpt(response, (t) => hide(t, settings.secrets));
+      const excerpt = await readExcerpt(response, settings.masker);
       const said = statusSaid(response, excerpt);
       const redirect = response.status >= 300 && response.status <= 399;
       throw (
@@ -106,7 +103,7 @@ async function exchange(catalog: ConnectorCatalog, protocol: SignedProtocol, set
       );
     }
     const text = await readBody(response, MAX_RESPONSE_BYTES, fail);
-    const answer = parseJson(text, response.headers.get("content-type"), fail, (t) => hide(t, settings.secrets));
+    const answer = parseJson(text, response.headers.get("content-type"), fail, settings.masker);
     if (!isSuccess(protocol.envelope, answer)) throw answerFailure(protocol, answer, fail);
     return answer;
   } catch (error) {

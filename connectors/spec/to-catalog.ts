@@ -174,7 +174,6 @@ export class CatalogBuilder {
       if (!read || !write) return undefined;
       return { ...catalog, dynamic: { read, write } };
     }
-    this.checkConfirms(catalog, catalog.operations);
     return catalog;
   }
 
@@ -195,9 +194,7 @@ export class CatalogBuilder {
       }
       operations[at] = this.extendOperation(operations[at]!, opDoc, ["operations", name]);
     }
-    const catalog = { ...base, operations, files: [...(base.files ?? []), this.spec.file] };
-    this.checkConfirms(catalog, operations.filter((op) => !base.operations.includes(op)));
-    return catalog;
+    return { ...base, operations, files: [...(base.files ?? []), this.spec.file] };
   }
 
   /** The `signed` protocol's recipe, required by it and refused by every other protocol. */
@@ -259,19 +256,6 @@ export class CatalogBuilder {
       return undefined;
     }
     return op;
-  }
-
-  private checkConfirms(catalog: ConnectorCatalog, operations: readonly OperationSchema[]): void {
-    for (const op of operations) {
-      if (op.confirm === undefined) continue;
-      const reader = catalog.operations.find((o) => o.name === op.confirm);
-      if (!reader || reader.direction !== "read") {
-        this.problem("MAP5003", ["operations", op.name, "confirm"], `\`confirm\` of \`${op.name}\` names \`${op.confirm}\`, which is not a read operation of \`${catalog.name}\``, {
-          got: op.confirm,
-          expected: catalog.operations.filter((o) => o.direction === "read").map((o) => o.name),
-        });
-      }
-    }
   }
 
   private connection(doc: SpecDocument["connection"]): SystemConnection {

@@ -1,4 +1,4 @@
-import type { RowResult, TargetConnector, TargetState, WriteRow } from "../connector.js";
+import { PartlyAnswered, type RowResult, type TargetConnector, type TargetState, type WriteRow } from "../connector.js";
 import { CallError } from "../faults.js";
 import type { CommitUnit, DeadLetterInput, PendingWrite, StateStore } from "../state/store.js";
 import type { FlowSpec } from "../types.js";
@@ -39,9 +39,37 @@ export function keyOf(row: unknown, key: string | null): string | null {
 /** Whether the target holds exactly the fields this row writes. */
 function holds(state: TargetState, row: unknown): boolean {
   if (state.row === undefined || row === null || typeof row !== "object" || state.row === null || typeof state.row !== "object") return false;
-  const held = state.row as Record<string, unknown>;
-  const picked = Object.fromEntries(Object.keys(row).map((k) => [k, held[k]]));
-  return stableJson(picked) === stableJson(row);
+  return covers(state.row, row);
+}
+
+/**
+ * Whether `held` has every value `written` sets. Objects are compared as subsets, at every depth: a
+ * target holds more than a write sets (a Banniu task has many more columns than an update's
+ * `contents`; a Kingdee reference more keys than `FNumber`). Lists and values must be equal.
+ */
+export function covers(held: unknown, written: unknown): boolean {
+  if (written !== null && typeof written === "object") {
+    if (held === null || typeof held !== "object" || Array.isArray(held) !== Array.isArray(written)) return false;
+    if (Array.isArray(written)) {
+      const list = held as readonly unknown[];
+      return list.length === written.length && written.every((w, i) => covers(list[i], w));
+    }
+    const object = held as Record<string, unknown>;
+    for (const [key, value] of Object.entries(written)) if (value !== undefined && !covers(object[key], value)) return false;
+    return true;
+  }
+  // A field the target says nothing about is not known to hold anything, not even null.
+  return held !== undefined && stableJson(held) === stableJson(written);
+}
+
+/**
+ * Why a write of this flow whose answer is lost would be sent again, or null when the target
+ * confirms it first: what the run summary says ("at-least-once").
+ */
+export function atLeastOnce(flow: FlowSpec, target: TargetConnector): string | null {
+  if (!target.lookup) return `${flow.target.connector} ${flow.target.operation} cannot tell which rows it holds, so a write whose answer is lost is sent again`;
+  if (flow.target.idcheck === null) return `the flow has no \`idcheck\`, so a write whose answer is lost cannot be confirmed and is sent again`;
+  return null;
 }
 
 /** What settling the writes a killed run or replay left unconfirmed found. */
@@ -141,12 +169,13 @@ export class BatchWriter {
     const key = this.flow.target.idcheck;
     const lookup = this.target.lookup?.bind(this.target);
     if (!lookup || key === null) return confirmed;
-    const values = [...new Set(rows.map((r) => r.key).filter((k): k is string => k !== null))];
+    const keyed = rows.filter((r) => r.key !== null);
+    const values = [...new Set(keyed.map((r) => r.key as string))];
     if (values.length === 0) return confirmed;
     const states = await this.calls.run(
       { ...this.callTarget, operation: `${this.callTarget.operation} lookup` },
       () =>
-        lookup({ operation: this.flow.target.operation, form: this.flow.target.form, key, values, fields: this.flow.fields.filter((f) => !f.target.includes(".")).map((f) => f.target).concat([...new Set(this.flow.fields.filter((f) => f.target.includes(".")).map((f) => f.target.split(".")[0]!))]), timeoutMs: this.flow.target.timeoutMs }),
+        lookup({ operation: this.flow.target.operation, form: this.flow.target.form, key, values, rows: keyed.map((r) => r.row), fields: this.flow.fields.filter((f) => !f.target.includes(".")).map((f) => f.target).concat([...new Set(this.flow.fields.filter((f) => f.target.includes(".")).map((f) => f.target.split(".")[0]!))]), timeoutMs: this.flow.target.timeoutMs }),
       { log: this.log },
     );
     const byKey = new Map(states.map((s) => [s.key, s]));
@@ -178,14 +207,27 @@ export class BatchWriter {
       await this.calls.run(
         this.callTarget,
         async () => {
-          const answer = await this.target.write({
-            operation: this.flow.target.operation,
-            form: this.flow.target.form,
-            options: this.flow.target.options,
-            rows: remaining.map((r): WriteRow => ({ sourceId: r.sourceId, row: r.row })),
-            key: this.flow.target.idcheck,
-            timeoutMs: this.flow.target.timeoutMs,
-          });
+          let answer: readonly RowResult[];
+          try {
+            answer = await this.target.write({
+              operation: this.flow.target.operation,
+              form: this.flow.target.form,
+              options: this.flow.target.options,
+              rows: remaining.map((r): WriteRow => ({ sourceId: r.sourceId, row: r.row })),
+              key: this.flow.target.idcheck,
+              timeoutMs: this.flow.target.timeoutMs,
+            });
+          } catch (error) {
+            if (error instanceof PartlyAnswered) {
+              // Rows answered before the call failed are done (or refused): the retry sends the others only.
+              remaining.forEach((r, i) => {
+                const result = error.answered[i];
+                if (result) results.set(r.sourceId, result);
+              });
+              remaining = remaining.filter((r) => !results.has(r.sourceId));
+            }
+            throw error;
+          }
           if (answer.length !== remaining.length) {
             throw new CallError(`${this.callTarget.system} ${this.callTarget.operation}`, "malformed", `answered ${answer.length} results for ${remaining.length} rows`);
           }

@@ -7,8 +7,11 @@ const sha256Hex: (text: string) => string =
 /**
  * JSON with object keys sorted and `undefined` members left out, so equal content always gives
  * equal text. It runs once per row on the hot path, so it builds one string and no entry arrays.
+ * An integer read beyond 2^53 (a BigInt, see runtime/json.ts) is written as its digits, so two ids
+ * that differ only in their last digit hash apart.
  */
 export function stableJson(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) {
     let text = "[";

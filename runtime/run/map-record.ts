@@ -78,10 +78,28 @@ export function reasonOf(error: unknown): string {
   return String(error);
 }
 
-/** A record's id at `path`, as text; "" when it has none. */
-export function idOf(record: unknown, path: string): string {
+/** A record's id as text, or why the record has none that can identify it (the dead letter's reason). */
+export type RecordId = { readonly id: string } | { readonly refused: string };
+
+/**
+ * The id at `path`: a string, or a number as its digits (an integer beyond 2^53 arrives as a BigInt
+ * and keeps every digit). An object, an array or a boolean identifies nothing: two different objects
+ * could print alike, and `true` is shared by half the records, so such a record is refused.
+ */
+export function readId(record: unknown, path: string): RecordId {
   const value = readPath(record, path);
-  return value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  if (value === null || value === undefined || value === "") return { refused: `the record has no id at \`${path}\`` };
+  if (typeof value === "string") return { id: value };
+  if (typeof value === "bigint") return { id: value.toString() };
+  if (typeof value === "number" && Number.isFinite(value)) return { id: String(value) };
+  const what = Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : typeof value === "boolean" ? `the boolean ${String(value)}` : `a ${typeof value}`;
+  return { refused: `the record's id at \`${path}\` is ${what}, not a string or a number` };
+}
+
+/** A record's id at `path`, as text; "" when it has none that can identify it (see {@link readId}). */
+export function idOf(record: unknown, path: string): string {
+  const read = readId(record, path);
+  return "id" in read ? read.id : "";
 }
 
 /**

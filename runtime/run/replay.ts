@@ -5,7 +5,7 @@ import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
 import { lockFlow, LOCK_BEAT_MS } from "./flow-lock.js";
-import { idOf, RecordMapper, tooLargeReason } from "./map-record.js";
+import { readId, RecordMapper, tooLargeReason } from "./map-record.js";
 import type { RunOptions } from "./run-flow.js";
 
 export interface ReplayResult {
@@ -72,9 +72,10 @@ async function replayHoldingLock(options: ReplayOptions, beat: (at: number) => P
           continue;
         }
         try {
-          // A record that had no id still has none: it cannot be remembered, so it is not written.
-          if (idOf(letter.record, spec.source.id) === "") {
-            fail(letter, "map", `the record has no id at \`${spec.source.id}\``, null);
+          // A record that had no usable id still has none: it cannot be remembered, so it is not written.
+          const read = readId(letter.record, spec.source.id);
+          if ("refused" in read) {
+            fail(letter, "map", read.refused, null);
             continue;
           }
           const mapped = mapper.isAsync ? await mapper.mapAsync(letter.record) : mapper.map(letter.record);

@@ -6,11 +6,11 @@ import { FieldStats } from "../quality.js";
 import type { CollectionStore } from "../lookups.js";
 import type { CallStats, DeadLetterInput, RunStatus, StateStore } from "../state/store.js";
 import type { FlowModule, ParamContext, Scalar } from "../types.js";
-import { BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
+import { atLeastOnce, BatchWriter, keyOf, type OutgoingRow } from "./batch-writer.js";
 import type { Calls, CallTarget } from "./calls.js";
 import { contentHash } from "./hash.js";
 import { lockFlow, LOCK_BEAT_MS, type HeldLock } from "./flow-lock.js";
-import { idOf, noIdKey, RecordMapper, tooLargeReason } from "./map-record.js";
+import { idOf, noIdKey, readId, RecordMapper, tooLargeReason } from "./map-record.js";
 import { DEFAULT_MAX_PAGES, readPages, type Page } from "./paging.js";
 import { BoundedQueue } from "./queue.js";
 import { WriteUnit } from "./write-unit.js";
@@ -120,6 +120,9 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
   try {
     // Before anything is read and compared, the writes an interrupted run left are settled.
     if (!dryRun) {
+      // A target that cannot confirm a write whose answer was lost sends it again: say so, every run.
+      const resend = atLeastOnce(spec, options.target);
+      if (resend !== null) warn(`at-least-once: ${resend}`);
       writer = await BatchWriter.open(spec, store, options.target, options.calls, targetCall, runId, log);
       recovered = writer.settled.confirmed;
     }
@@ -197,12 +200,12 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
           for (const record of records) {
             let sourceId = "";
             try {
-              sourceId = idOf(record, spec.source.id);
-              if (sourceId === "") {
-                const key = noIdKey(record);
-                steps.push({ letter: { sourceId: key, stage: "map", reason: `the record has no id at \`${spec.source.id}\``, record, row: null } });
+              const read = readId(record, spec.source.id);
+              if ("refused" in read) {
+                steps.push({ letter: { sourceId: noIdKey(record), stage: "map", reason: read.refused, record, row: null } });
                 continue;
               }
+              sourceId = read.id;
               // JSONata is asynchronous; flows without it must not pay an await per record.
               const mapped = mapper.isAsync ? await mapper.mapAsync(record) : mapper.map(record);
               if (!mapped.ok) {

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { Histogram } from "../call-meter.js";
 import { storableJson } from "./storable.js";
+import { readJson } from "../json.js";
 import type {
   Anomaly,
   AnomalyInput,
@@ -470,7 +471,7 @@ function toLock(r: LockRow): FlowLock {
 function fromJson(text: string | null): unknown {
   if (text === null) return null;
   try {
-    return JSON.parse(text);
+    return readJson(text);
   } catch {
     return text;
   }

@@ -6,6 +6,8 @@
  * record.
  */
 
+import { writeJson } from "../json.js";
+
 /** The member that marks a placeholder. */
 export const UNSTORABLE = "ferry:unstorable";
 
@@ -25,7 +27,8 @@ const PREVIEW_CHARS = 2000;
 export function storableJson(value: unknown): string | null {
   if (value === undefined) return null;
   try {
-    return JSON.stringify(value);
+    // Integers beyond 2^53 (BigInt) keep every digit.
+    return writeJson(value) ?? null;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     return JSON.stringify(unstorable(value, error));

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { writeJson } from "../../runtime/json.js";
 import { count, html, page, path, time, type Html } from "../html.js";
 import type { DeadLetterView } from "../queries.js";
 import type { ReplayOutcome } from "../replay.js";
@@ -10,7 +11,8 @@ const SHOWN = 200;
 
 /** A payload as escaped, pretty-printed JSON (already masked by the queries). */
 function json(value: unknown): string {
-  return JSON.stringify(value, null, 2) ?? "null";
+  // writeJson: an id beyond 2^53 is a BigInt, which JSON.stringify refuses.
+  return writeJson(value, 2) ?? "null";
 }
 
 function letter(l: DeadLetterView, now: number): Html {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { guanyiConnector, redactSecrets, refusalKind } from "../../connectors/guanyi/client.js";
+import { guanyiConnector, refusalKind } from "../../connectors/guanyi/client.js";
 import { createGuanyiSandbox, type GuanyiSandbox, type GuanyiShop } from "../../connectors/guanyi/sandbox.js";
 import { FIRST_SHOP_ID } from "../../connectors/guanyi/sandbox-shops.js";
 import { signGuanyi, verifyGuanyi } from "../../connectors/guanyi/sign.js";
@@ -288,8 +288,9 @@ describe("guanyi authentication", () => {
 
   it.each([
     ["secret", { FERRY_GUANYI_SECRET: "wrong-secret-value" }, "签名错误"],
-    ["appkey", { FERRY_GUANYI_APPKEY: "wrong-appkey-value" }, "appkey"],
-    ["sessionkey", { FERRY_GUANYI_SESSIONKEY: "wrong-session-value" }, "sessionkey无效"],
+    // Values that share no 6 characters with Guanyi's words: those would be masked as fragments.
+    ["appkey", { FERRY_GUANYI_APPKEY: "wrong-ak-7f3e9c" }, "appkey"],
+    ["sessionkey", { FERRY_GUANYI_SESSIONKEY: "wrong-sk-5a8b0c" }, "sessionkey无效"],
   ])("classifies a wrong %s as credentials, naming no secret", async (_name, env: Record<string, string>, words) => {
     const error = await failure(source(await serve(sandbox()), env).read(shopRequest()));
     expect(error.kind).toBe("credentials");
@@ -399,6 +400,7 @@ describe("guanyi answers the sandbox never gives", () => {
     ["HTTP 429 with Retry-After", { status: 429, headers: { "retry-after": "7" }, body: "slow down" }, "throttled", 7000],
     ["HTTP 503", { status: 503, body: "<html>503</html>" }, "server", undefined],
     ["HTTP 401", { status: 401, body: "" }, "credentials", undefined],
+    ["a redirect", { status: 302, headers: { location: "https://v2.api.guanyierp.com/rest/erp_open" }, body: "" }, "rejected", undefined],
     ["an HTML page at 200", { type: "text/html", body: "<html><body>登录</body></html>" }, "malformed", undefined],
     ["success without shops", { body: ok({ total: 3 }) }, "malformed", undefined],
     ["shops that is not an array", { body: ok({ shops: {}, total: 0 }) }, "malformed", undefined],
@@ -413,7 +415,7 @@ describe("guanyi answers the sandbox never gives", () => {
     const error = await failure(source(await serve(canned(answer))).read(shopRequest()));
     expect(error.kind).toBe(kind);
     expect(error.retryAfterMs).toBe(retryAfterMs);
-    expect(error.message).not.toContain("FERRY_HTTP_TOKEN");
+    expect(error.message).not.toMatch(/FERRY_HTTP_/);
   });
 
   it("accepts a total sent as a digit string", async () => {
@@ -455,11 +457,6 @@ describe("guanyi refusal words", () => {
     ["店铺代码已存在", "rejected"],
   ])("%s → %s", (text, kind) => {
     expect(refusalKind(text)).toBe(kind);
-  });
-
-  it("redacts whole and clipped secrets, and leaves short ones alone", () => {
-    expect(redactSecrets("key abcdef12 and abcde…", ["abcdef12"])).toBe("key *** and ***…");
-    expect(redactSecrets("a b c", ["b"])).toBe("a b c");
   });
 });
 

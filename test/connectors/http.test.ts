@@ -226,13 +226,13 @@ describe("write and lookup", () => {
 
   it("makes no call for an empty batch or an empty lookup", async () => {
     expect(await target.write(writeRequest([]))).toEqual([]);
-    expect(await target.lookup!({ operation: "/customers", form: null, key: "code", values: [], fields: ["code", "name"], timeoutMs: 1000 })).toEqual([]);
+    expect(await target.lookup!({ operation: "/customers", form: null, key: "code", values: [], rows: [], fields: ["code", "name"], timeoutMs: 1000 })).toEqual([]);
     expect(server.requests()).toBe(0);
   });
 
   it("looks up stored rows by key or by another field", async () => {
     await target.write(writeRequest([{ code: "K1", name: "甲" }, { code: "K2", name: "乙" }]));
-    const lookup = (key: string, values: string[]) => target.lookup!({ operation: "/customers", form: null, key, values, fields: ["code", "name"], timeoutMs: 1000 });
+    const lookup = (key: string, values: string[]) => target.lookup!({ operation: "/customers", form: null, key, values, rows: [], fields: ["code", "name"], timeoutMs: 1000 });
     expect(await lookup("code", ["K2", "nope", "K1"])).toEqual([
       { key: "K2", targetId: "C2", row: { code: "K2", name: "乙" } },
       { key: "K1", targetId: "C1", row: { code: "K1", name: "甲" } },
@@ -266,7 +266,7 @@ describe("fault classification", () => {
   const operations = [
     ["read", (s: SourceConnector, _: TargetConnector, timeoutMs: number) => s.read(readRequest({ timeoutMs })), "/shops"],
     ["write", (_: SourceConnector, t: TargetConnector, timeoutMs: number) => t.write(writeRequest([{ code: "F1", name: "甲" }], { timeoutMs })), "/customers"],
-    ["lookup", (_: SourceConnector, t: TargetConnector, timeoutMs: number) => t.lookup!({ operation: "/customers", form: null, key: "code", values: ["F1"], fields: ["code", "name"], timeoutMs }), "/customers/lookup"],
+    ["lookup", (_: SourceConnector, t: TargetConnector, timeoutMs: number) => t.lookup!({ operation: "/customers", form: null, key: "code", values: ["F1"], rows: [], fields: ["code", "name"], timeoutMs }), "/customers/lookup"],
   ] as const;
   const injected: [FaultName, FaultKind, string][] = [
     ["429", "throttled", "answered HTTP 429"],
@@ -362,7 +362,7 @@ describe("fault classification", () => {
     ["a row without key", { rows: [{ id: "1" }] }, "row 1 has no key"],
   ])("lookup answered with %s is malformed", async (_, body, text) => {
     server.answerNext("/customers/lookup", json(body));
-    const error = await failure(target.lookup!({ operation: "/customers", form: null, key: "code", values: ["1"], fields: ["code", "name"], timeoutMs: 1000 }));
+    const error = await failure(target.lookup!({ operation: "/customers", form: null, key: "code", values: ["1"], rows: [], fields: ["code", "name"], timeoutMs: 1000 }));
     expect([error.kind, error.message]).toEqual(["malformed", `http /customers/lookup: ${text}`]);
   });
 
@@ -382,7 +382,9 @@ describe("fault classification", () => {
   });
 
   it("refuses a row that cannot be sent as JSON, without calling", async () => {
-    const error = await failure(target.write(writeRequest([{ code: "B", big: 1n }])));
+    const cycle: Record<string, unknown> = { code: "B" };
+    cycle.self = cycle;
+    const error = await failure(target.write(writeRequest([cycle])));
     expect([error.kind, error.message]).toEqual(["rejected", expect.stringContaining("http /customers: the request cannot be sent as JSON: ") as unknown]);
     expect(server.requests()).toBe(0);
   });

@@ -9,6 +9,8 @@ import { SANDBOX_CREDENTIALS, type SandboxHandler } from "../../connectors/sandb
 import type { ConnectorContext, LookupRequest, RowResult, TargetConnector, WriteRequest } from "../../runtime/connector.js";
 import { CallError, type FaultKind } from "../../runtime/faults.js";
 import type { FlowSpec } from "../../runtime/types.js";
+import { FakeClock } from "../../runtime/fake-clock.js";
+import { withRetry } from "../../runtime/retry.js";
 import { serveSandboxes, type SandboxServer } from "../support/sandbox-server.js";
 
 const NOW = Date.UTC(2025, 0, 1, 8, 0, 0);
@@ -71,7 +73,7 @@ function writeRequest(rows: readonly unknown[], over: Partial<WriteRequest> = {}
 }
 
 function lookupRequest(values: readonly string[], fields: readonly string[], over: Partial<LookupRequest> = {}): LookupRequest {
-  return { operation: "batchSave", form: "BD_Customer", key: "FNumber", values, fields, timeoutMs: 5000, ...over };
+  return { operation: "batchSave", form: "BD_Customer", key: "FNumber", values, rows: [], fields, timeoutMs: 5000, ...over };
 }
 
 /** The CallError `promise` rejects with; fails the test when it resolves or rejects otherwise. */
@@ -101,49 +103,53 @@ function expectNoSecrets(text: string): void {
 const calls = () => sandbox.stats().calls as Record<string, number>;
 
 describe("kingdee signature", () => {
-  const input = {
-    appId: CREDS.FERRY_KINGDEE_APP_ID,
-    appSecret: CREDS.FERRY_KINGDEE_APP_SECRET,
-    acctId: CREDS.FERRY_KINGDEE_ACCT_ID,
-    username: CREDS.FERRY_KINGDEE_USERNAME,
+  /**
+   * Vectors of the official Python SDK (kingdee.cdp.webapi.sdk 8.2.0), as quoted ("Golden values
+   * generated with the official Python SDK") in a public Go port's tests: autable/autable,
+   * internal/kingdee/client_test.go (commit 48bb198b11f6ffcdebc2d3fdedaaf0f3312d6d23),
+   * TestDecodeAppSecretMatchesPythonSDK, TestSignHMACMatchesPythonSDK, TestQuotePathMatchesPythonSDK
+   * and TestHeadersMatchPythonSDK. The SDK sends timestamp and nonce as the same epoch-seconds text.
+   */
+  const SDK = {
+    appId: "123456_YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4",
+    appSecret: "test-app-secret-value",
+    acctId: "dcid-1",
+    username: "user-1",
     lcid: 2052,
-    orgNum: "0",
-    pathAndQuery: BATCH_SAVE,
-    timestamp: 1735718400000,
-    nonce: "0123456789abcdef0123456789abcdef",
+    orgNum: "100",
+    pathAndQuery: "/K3Cloud/Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.ExecuteBillQuery.common.kdsvc",
+    timestamp: 1700000000,
+    nonce: "1700000000",
   };
 
-  it("pins the nine headers for a fixed timestamp and nonce", () => {
-    // Computed once by this implementation; a change here changes what Kingdee receives.
-    expect(signatureHeaders(input)).toEqual({
-      "X-Api-ClientID": "sandbox-app",
+  it("computes the nine headers exactly as the official Python SDK 8.2.0 does", () => {
+    expect(signatureHeaders(SDK)).toEqual({
+      "X-Api-ClientID": "123456",
       "X-Api-Auth-Version": "2.0",
-      "x-api-timestamp": "1735718400000",
-      "x-api-nonce": "0123456789abcdef0123456789abcdef",
+      "x-api-timestamp": "1700000000",
+      "x-api-nonce": "1700000000",
       "x-api-signheaders": "x-api-timestamp,x-api-nonce",
-      "X-Api-Signature": "NDc1ZDEyNGJkYTQ2ZDI3OGI0ODcxY2I0MThmYzQ2NjFmZWU5Yjc0MzkwZmYxMTZlNzNkN2EzYmM0YmQ1MWJhOA==",
-      "X-Kd-Appkey": "sandbox-app_id",
-      "X-Kd-Appdata": "c2FuZGJveC1hY2N0LHNhbmRib3gtdXNlciwyMDUyLDA=",
-      "X-Kd-Signature": "ZjFmY2UyYzVjZmY1YzcyZjM0ZWQ0ZDNmNjM3ZDI0YjE4MDk3Nzc0NzVjMTVmN2QyMDQ0MjI1ZmZjN2I5YjE4Nw==",
+      "X-Api-Signature": "MjNhMzg5MmZiMWE1MTQ1ZGE5NWFkYmZiZWYxYzhlY2NjNzcwM2ZjNDJlZTczMzBhNzkxOTk1ODhjNDZkMTEzYw==",
+      "X-Kd-Appkey": "123456_YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4",
+      "X-Kd-Appdata": "ZGNpZC0xLHVzZXItMSwyMDUyLDEwMA==",
+      "X-Kd-Signature": "NjI5MzRiZGVhNGJhOWY2N2Y2YzQ2MzQ5ODA3N2JiZTRiMDRmOTUwNjI3YWIzODU1ODBkZDdhNzgwMzdmMDgxMg==",
     });
   });
 
-  it("pins a 32-character AppID secret part (XOR) with a Chinese user and an organisation", () => {
-    const headers = signatureHeaders({
-      ...input,
-      appId: "224466_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY",
-      appSecret: "0123456789abcdef0123456789abcdef",
-      acctId: "6620ab3f1c2d",
-      username: "集成用户",
-      orgNum: "100",
-      pathAndQuery: "/K3Cloud/Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.ExecuteBillQuery.common.kdsvc",
-      nonce: "5f2b1c",
-    });
-    expect(headers["X-Api-ClientID"]).toBe("224466");
-    expect(headers["X-Api-Signature"]).toBe("YjJiYzkxMjMxNmY3NzQ1YzkwN2M4ZTI5MmEyNTBhOWU3YThjYTAyYTliODYwYjg4NzM1MWUwNmUyYzBlOTc1Yg==");
-    expect(headers["X-Kd-Appdata"]).toBe("NjYyMGFiM2YxYzJkLOmbhuaIkOeUqOaItywyMDUyLDEwMA==");
-    expect(Buffer.from(headers["X-Kd-Appdata"] ?? "", "base64").toString("utf8")).toBe("6620ab3f1c2d,集成用户,2052,100");
-    expect(headers["X-Kd-Signature"]).toBe("NjVjNjQ0MzE1NmFlYmI0ZmM3NjZiMDY5MDA1YWMwMDYzMzU1YTU5YzYwOTk4ODZkMGI0YWViYzQyMGExYzc5MQ==");
+  it("decodes a 32-character AppID secret part, signs and encodes the path as the official Python SDK 8.2.0 does", () => {
+    expect(clientSecretOf("YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4")).toBe("UVJWUANVXl8KXFlfWV1YSBNCShcUQRNL");
+    expect(hmacHexBase64("key123", "POST\n%2Ftest\n\nx-api-nonce:1\nx-api-timestamp:1\n")).toBe(
+      "MThmZGFiM2U5MGZhNmU0MDQ0MWI1NTNkNmNmMjY2MDY0YzEzZTllNTA0OTBmM2M0NDI2NzFiMTI3NTFkZmU1ZQ==",
+    );
+    expect(formUrlEncode(SDK.pathAndQuery)).toBe("%2FK3Cloud%2FKingdee.BOS.WebApi.ServicesStub.DynamicFormService.ExecuteBillQuery.common.kdsvc");
+  });
+
+  it("signs the plain app data text of a Chinese user, not its base64", () => {
+    const headers = signatureHeaders({ ...SDK, username: "集成用户" });
+    const text = "dcid-1,集成用户,2052,100";
+    expect(Buffer.from(headers["X-Kd-Appdata"] ?? "", "base64").toString("utf8")).toBe(text);
+    const hex = createHmac("sha256", SDK.appSecret).update(SDK.appId + text, "utf8").digest("hex");
+    expect(headers["X-Kd-Signature"]).toBe(Buffer.from(hex).toString("base64"));
   });
 
   it.each([
@@ -231,6 +237,50 @@ describe("kingdee login modes", () => {
     expect(await target({ FERRY_KINGDEE_URL: `${server?.url}/K3Cloud/` }).write(writeRequest([customer(1)]))).toEqual([{ ok: true, targetId: "100001" }]);
   });
 
+  const envelope = (msgCode: number, message: string) =>
+    JSON.stringify({ Result: { ResponseStatus: { ErrorCode: 500, IsSuccess: false, MsgCode: msgCode, Errors: [{ FieldName: null, Message: message, DIndex: 0 }] } } });
+  it.each([
+    ["LoginResultType 0", JSON.stringify({ Message: "用户名或密码错误！", LoginResultType: 0, Context: null, KDSVCSessionId: null })],
+    ["LoginResultType -1", JSON.stringify({ Message: "数据中心不存在", LoginResultType: -1, Context: null })],
+    // Some servers refuse a login in the data services' envelope, saying the session is lost.
+    ["MsgCode 1 (session lost) in the data envelope", envelope(1, "会话信息已丢失，请重新登录")],
+    ["MsgCode 2 (no permission) in the data envelope", envelope(2, "没有权限")],
+  ])("stops at a refused login (%s) with a credentials error after one login call, however many retries the flow allows", async (_, answer) => {
+    const seen: Record<string, number> = {};
+    server = await serveSandboxes([
+      {
+        system: "kingdee",
+        owns: (path) => path.startsWith("/K3Cloud/"),
+        handle: async (req, _body, res) => {
+          const op = (req.url ?? "").split(".").at(-3) ?? "";
+          seen[op] = (seen[op] ?? 0) + 1;
+          res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+          res.end(answer);
+        },
+        stats: () => ({}),
+      },
+    ]);
+    const clock = new FakeClock({ start: NOW, auto: true });
+    const kingdee = target();
+    const error = await failure(withRetry(() => kingdee.write(writeRequest([customer(1)])), { attempts: 12, minMs: 1000, maxMs: 30_000 }, { clock }));
+    expect(error.kind).toBe("credentials");
+    expect(error.message).toMatch(/refused the login.*check FERRY_KINGDEE_ACCT_ID/);
+    expect(seen).toEqual({ LoginByAppSecret: 1 });
+  });
+
+  it("stops with a credentials error when signed calls are answered \"session lost\": headers have no session to renew", async () => {
+    let calls = 0;
+    await startCanned(() => {
+      calls++;
+      return { body: envelope(1, "会话信息已丢失，请重新登录") };
+    });
+    const kingdee = target({ FERRY_KINGDEE_LOGIN: "headers" });
+    const error = await failure(withRetry(() => kingdee.write(writeRequest([customer(1)])), { attempts: 12, minMs: 1000, maxMs: 30_000 }, { clock: new FakeClock({ start: NOW, auto: true }) }));
+    expect(error.kind).toBe("credentials");
+    // The first refusal is answered with freshly signed headers once, as a lost session would be.
+    expect(calls).toBe(2);
+  });
+
   it("logs in once for concurrent first calls", async () => {
     await start();
     const kingdee = target();
@@ -270,11 +320,14 @@ describe("kingdee login modes", () => {
     expect(error.message).toContain("clock");
   });
 
-  it.each([
-    ["X-Kd-Signature", "X-Kd-Signature 不正确"],
-    ["X-Api-Signature", "X-Api-Signature 不正确"],
-    ["x-api-nonce", "X-Api-Signature 不正确"],
-  ])("answers a call whose %s was tampered with in Kingdee's own envelope", async (header, said) => {
+  const overBase64 = (h: Record<string, string>) => hmacHexBase64(CREDS.FERRY_KINGDEE_APP_SECRET, CREDS.FERRY_KINGDEE_APP_ID + (h["X-Kd-Appdata"] ?? ""));
+  it.each<[string, string, (h: Record<string, string>) => string]>([
+    ["X-Kd-Signature", "X-Kd-Signature 不正确", (h) => `${h["X-Kd-Signature"] ?? ""}x`],
+    // The mistake the SDKs do not make: signing the base64 of the app data instead of its text.
+    ["X-Kd-Signature", "X-Kd-Signature 不正确", overBase64],
+    ["X-Api-Signature", "X-Api-Signature 不正确", (h) => `${h["X-Api-Signature"] ?? ""}x`],
+    ["x-api-nonce", "X-Api-Signature 不正确", (h) => `${h["x-api-nonce"] ?? ""}x`],
+  ])("answers a call whose %s was tampered with in Kingdee's own envelope (%s)", async (header, said, tamper) => {
     await start();
     const headers = signatureHeaders({
       appId: CREDS.FERRY_KINGDEE_APP_ID,
@@ -287,7 +340,7 @@ describe("kingdee login modes", () => {
       timestamp: NOW,
       nonce: "abc123",
     });
-    headers[header] = `${headers[header] ?? ""}x`;
+    headers[header] = tamper(headers);
     const response = await fetch(`${server?.url}${BATCH_SAVE}`, {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },

@@ -19,12 +19,13 @@ import { flowOf } from "../support/runtime.js";
 
 const RECORDS = 10_000;
 // 5% of each fault kind. Banniu tokens have no session to lose, and a Banniu timeout costs a real
-// timeout per call over 10,000 single-row updates, so Banniu's writes get the other kinds.
+// timeout per call over 10,000 single-row updates, so Banniu's writes get the other kinds. `lost`
+// (the write done, its answer lost) is what only confirming before sending again survives.
 const FAULTS = [
   ...["500", "timeout", "throttle", "html", "truncated", "reset"].map((f) => `guanyi:${f}@5%`),
-  ...["500", "timeout", "throttle", "session-lost", "html", "truncated", "reset"].map((f) => `kingdee:${f}@5%`),
+  ...["500", "timeout", "throttle", "session-lost", "html", "truncated", "reset", "lost"].map((f) => `kingdee:${f}@5%`),
   ...["500", "timeout", "throttle", "html", "truncated", "reset"].map((f) => `banniu.task.list:${f}@5%`),
-  ...["500", "throttle", "html", "truncated", "reset"].map((f) => `banniu.task.update:${f}@5%`),
+  ...["500", "throttle", "html", "truncated", "reset", "lost"].map((f) => `banniu.task.update:${f}@5%`),
 ].join(",");
 const GOODS = "a97d423e-52f5-3d6f-9f94-39a9f43f2bd5";
 
@@ -103,6 +104,7 @@ describe(`soak: ${RECORDS} records through each seed flow with 5% of each fault 
     // The faults really happened, and were survived.
     const faults = sandboxes.dice.stats();
     expect(Object.keys(faults).filter((k) => k.startsWith("kingdee.BatchSave")).length).toBeGreaterThanOrEqual(5);
+    expect(faults["kingdee.BatchSave:lost"]).toBeGreaterThan(0);
     expect(summary.calls.reduce((n, c) => n + c.retries, 0)).toBeGreaterThan(5);
   });
 
@@ -125,5 +127,6 @@ describe(`soak: ${RECORDS} records through each seed flow with 5% of each fault 
 
     const faults = sandboxes.dice.stats();
     expect(Object.keys(faults).some((k) => k.startsWith("banniu.task.update"))).toBe(true);
+    expect(faults["banniu.task.update:lost"]).toBeGreaterThan(100);
   });
 });

@@ -722,7 +722,7 @@ describe("optional tables of later migrations", () => {
 describe("a letter that failed more than once", () => {
   it("shows its latest reason and every failure, oldest first", async () => {
     const runId = await bench.store.startRun(FLOW, bench.clock.now(), false);
-    const [letter] = (await bench.store.deadLetters(FLOW, { unresolvedOnly: true })).filter((l) => l.sourceId !== hostileId);
+    const [letter] = (await bench.store.deadLetters(FLOW, { unresolvedOnly: true })).filter((l) => l.sourceId !== String(hostileId));
     await bench.store.commit(FLOW, { runId, done: [], cleared: [], deadLetters: [{ sourceId: letter!.sourceId, stage: "write", reason: "FName: 客户名称重复", record: letter!.record, row: letter!.row }] });
     await bench.store.finishRun(runId, bench.clock.now(), "dead-letters", { read: 1, written: 0, unchanged: 0, deadLettered: 1 }, null);
     const { body } = await text(`/flows/${FLOW}/dead-letters`);

@@ -217,7 +217,8 @@ describe("a record nested too deeply to serialise", () => {
   it.each([
     ["in a field the flow maps", { id: 2, name: "b", deep }, "2", tooDeep],
     ["without an id", { name: "b", deep }, /^\(no id\) [0-9a-f]{12}$/, "the record has no id at `id`"],
-    ["as its id", { id: deep, name: "b" }, /^\(no id\) [0-9a-f]{12}$/, tooDeep],
+    // An array identifies nothing, however deep: it is refused as an id before anything recurses into it.
+    ["as its id", { id: deep, name: "b" }, /^\(no id\) [0-9a-f]{12}$/, "the record's id at `id` is an array, not a string or a number"],
   ])("%s is one dead letter, the rest of its page is written, and replay refuses what was not kept", async (_what, record, sourceId, reason) => {
     const t = setup();
     const target = new Target();
@@ -271,7 +272,7 @@ describe("windows", () => {
     const now = t.clock.now();
     const summary = await t.run(flow({ window: true }), new PagedSource([[{ id: 1, name: "a" }]]), new Target(), { from: "2024-09-07 00:00:00", to: "2024-09-10 00:00:00" });
     expect(summary.status).toBe("ok");
-    expect(summary.warnings).toEqual(["--to 2024-09-10 00:00:00 is later than now; reading up to now, so the checkpoint does not pass it"]);
+    expect(summary.warnings).toContain("--to 2024-09-10 00:00:00 is later than now; reading up to now, so the checkpoint does not pass it");
     expect(Number(await t.store.checkpoint("f"))).toBe(now);
   });
 });

@@ -30,7 +30,8 @@ describe("a total that disagrees with the pages", () => {
     expect(summary).toMatchObject({ status: "ok", read: served, written: served });
     expect(new Set(target.writes).size).toBe(served);
     expect(source.calls).toBe(calls);
-    expect(summary.warnings).toEqual(warning === null ? [] : [warning]);
+    // The memory target confirms nothing: every run of it also says it is at-least-once.
+    expect(summary.warnings.filter((w) => !w.startsWith("at-least-once"))).toEqual(warning === null ? [] : [warning]);
     expect(await t.store.checkpoint("f")).toBe(String(t.clock.now()));
   });
 
@@ -39,7 +40,8 @@ describe("a total that disagrees with the pages", () => {
     const pages = pagesOf(numbered(200), 100);
     const clamping: SourceConnector = { read: async (r) => ({ records: pages[Math.min(Number(r.params.page), pages.length) - 1]!, total: 200, cursor: null }) };
     const summary = await t.run(flow, clamping, new MemoryTarget(), WINDOW);
-    expect(summary).toMatchObject({ status: "ok", read: 200, written: 200, warnings: [] });
+    expect(summary).toMatchObject({ status: "ok", read: 200, written: 200 });
+    expect(summary.warnings.filter((w) => !w.startsWith("at-least-once"))).toEqual([]);
   });
 });
 

@@ -248,13 +248,15 @@ describe("checkpoints and dead letters", () => {
 });
 
 describe("commit atomicity", () => {
-  const poison = { big: 1n };
+  // A cycle has no JSON text (a BigInt does: integers beyond 2^53 are stored with every digit).
+  const poison: Record<string, unknown> = {};
+  poison.self = poison;
   it.each<[string, RegExp, (run: number) => Partial<CommitUnit>]>([
-    ["a dead letter record cannot be stored", /BigInt/, () => ({ deadLetters: [
+    ["a dead letter record cannot be stored", /circular/i, () => ({ deadLetters: [
       { sourceId: "d1", stage: "write", reason: "ok", record: {}, row: null },
       { sourceId: "d2", stage: "write", reason: "bad", record: poison, row: null },
     ] })],
-    ["a dead letter row cannot be stored", /BigInt/, () => ({ deadLetters: [{ sourceId: "d1", stage: "map", reason: "bad", record: {}, row: [poison] }] })],
+    ["a dead letter row cannot be stored", /circular/i, () => ({ deadLetters: [{ sourceId: "d1", stage: "map", reason: "bad", record: {}, row: [poison] }] })],
     ["the checkpoint cannot be bound", /parameter/, () => ({ checkpoint: { not: "text" } as unknown as string })],
     ["the run does not exist", /FOREIGN KEY/, (run) => ({ runId: run + 100 })],
   ])("stores nothing of a commit when %s", async (_, error, failing) => {
@@ -280,7 +282,7 @@ describe("commit atomicity", () => {
   it("stores nothing of a markPending batch with a row that cannot be stored", async () => {
     const run = await store.startRun("f", 1, false);
     const rows = Array.from({ length: 100 }, (_, i) => pendingRow(`${i}`, "h", i === 50 ? poison : {}));
-    await expect(store.markPending("f", run, rows)).rejects.toThrow(/BigInt/);
+    await expect(store.markPending("f", run, rows)).rejects.toThrow(/circular/i);
     expect(await store.pending("f")).toEqual([]);
   });
 });

@@ -23,8 +23,14 @@ describe("storableJson", () => {
     expect(kept).toEqual({ [UNSTORABLE]: "the record is nested too deeply to store; only its beginning is kept", preview: `{"id":7,"deep":${"[".repeat(31)}[…]${"]".repeat(31)}}` });
   });
 
-  it("leaves other errors to the caller (a BigInt is a bug, not a record)", () => {
-    expect(() => storableJson({ n: 1n })).toThrow(TypeError);
+  it("keeps integers beyond 2^53 (BigInt) with every digit", () => {
+    expect(storableJson({ n: 9007199254740993n })).toBe('{"n":9007199254740993}');
+  });
+
+  it("leaves other errors to the caller (a cycle is a bug, not a record)", () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => storableJson(cycle)).toThrow(TypeError);
   });
 });
 
