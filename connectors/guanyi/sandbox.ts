@@ -23,6 +23,9 @@ import { SANDBOX_CREDENTIALS, type SandboxContext, type SandboxHandler } from ".
 import { GUANYI_PATH } from "./client.js";
 import { ShopTable, type GuanyiShop } from "./sandbox-shops.js";
 import { verifyGuanyi } from "./sign.js";
+import type { ConnectorCatalog } from "../catalog.js";
+import { SpecReads } from "../sandbox/spec-reads.js";
+import { loadSystems } from "../spec/load-systems.js";
 import { HeldSockets } from "../http/held-sockets.js";
 import { answerWireFault, isWireFault, loseAnswer, sendText } from "../http/wire-faults.js";
 
@@ -62,8 +65,12 @@ const ERROR_500 = "500 Internal Server Error";
 
 type Answer = Record<string, unknown>;
 
-/** Creates the Guanyi sandbox over `ctx.records` shops generated from `ctx.seed`, dated before `ctx.now()`. */
-export function createGuanyiSandbox(ctx: SandboxContext): GuanyiSandbox {
+/**
+ * Creates the Guanyi sandbox over `ctx.records` shops generated from `ctx.seed`, dated before
+ * `ctx.now()`; the other reads of `catalog` (default: the built-in spec) serve records generated
+ * from their schemas.
+ */
+export function createGuanyiSandbox(ctx: SandboxContext, catalog?: ConnectorCatalog): GuanyiSandbox {
   const table = new ShopTable(ctx.seed, Math.max(0, Math.floor(ctx.records)), ctx.now());
   const expected = SANDBOX_CREDENTIALS.guanyi;
   const calls = new Map<string, number>();
@@ -71,6 +78,8 @@ export function createGuanyiSandbox(ctx: SandboxContext): GuanyiSandbox {
   const errors = new Map<string, number>();
   const held = new HeldSockets();
   let all: readonly GuanyiShop[] | undefined;
+  const operations = (catalog ?? loadSystems().catalogs.find((c) => c.name === "guanyi"))?.operations ?? [];
+  const reads = new SpecReads(Math.min(ctx.records, 500), ctx.seed, ctx.now);
 
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
@@ -87,8 +96,16 @@ export function createGuanyiSandbox(ctx: SandboxContext): GuanyiSandbox {
     if (body.appkey !== expected.FERRY_GUANYI_APPKEY) return refuse("appkey", method);
     if (body.sessionkey !== expected.FERRY_GUANYI_SESSIONKEY) return refuse("sessionkey", method);
     if (!verifyGuanyi(raw, expected.FERRY_GUANYI_SECRET)) return refuse("sign", method);
-    if (method !== SHOP_GET) return refuse("method", method, { desc: `不支持的方法: ${method}` });
-    return shopGet(body);
+    if (method === SHOP_GET) return shopGet(body);
+    // Every other read of Guanyi's spec is served from records generated from its schema.
+    const op = operations.find((o) => o.name === method && o.direction === "read");
+    if (!op) return refuse("method", method, { desc: `不支持的方法: ${method}` });
+    const read = reads.answer(op, body);
+    if ("refused" in read) return refuse("param", method, { desc: read.refused });
+    const answer: Answer = { success: true, errorCode: "", subErrorCode: "", errorDesc: "", subErrorDesc: "", requestMethod: method };
+    answer[op.response?.records ?? "records"] = read.page;
+    if (op.response?.total) answer[op.response.total] = read.total;
+    return answer;
   }
 
   function shopGet(body: Record<string, unknown>): Answer {

@@ -76,10 +76,11 @@ export class SandboxListenError extends Error {
 export async function startSandboxes(options: SandboxOptions = {}): Promise<Sandboxes> {
   const seed = options.seed ?? 1;
   const now = options.now ?? Date.now;
-  const signedSystems = (options.systems ?? loadSystems().catalogs).filter((c) => c.signed !== undefined);
+  const systems = options.systems ?? loadSystems().catalogs;
+  const signedSystems = systems.filter((c) => c.signed !== undefined);
   const dice = new FaultDice(parseFaultSpec(options.faults ?? "", ["guanyi", "kingdee", "banniu", ...signedSystems.map((c) => c.name)]), seed);
   const base = { seed, dice, now };
-  const guanyi = createGuanyiSandbox({ ...base, records: options.shops ?? 3000 });
+  const guanyi = createGuanyiSandbox({ ...base, records: options.shops ?? 3000 }, systems.find((c) => c.name === "guanyi"));
   const kingdee = createKingdeeSandbox({ ...base, records: 0 });
   const banniu = createBanniuSandbox({ ...base, records: options.tasks ?? 40 });
   const specs = new Map(signedSystems.map((c) => [c.name, createSignedSandbox(c, { ...base, records: options.specRecords ?? 500 })] as const));

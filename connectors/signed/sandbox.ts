@@ -7,12 +7,11 @@
  * words the system uses.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { instantOf, parseDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
 import type { ConnectorCatalog, OperationSchema } from "../catalog.js";
 import { HeldSockets } from "../http/held-sockets.js";
 import { answerWireFault, isWireFault, sendText } from "../http/wire-faults.js";
 import type { SandboxContext, SandboxHandler } from "../sandbox/handler.js";
-import { specRecords } from "../sandbox/spec-records.js";
+import { SpecReads } from "../sandbox/spec-reads.js";
 import type { ErrorRule, SignedProtocol } from "./recipe.js";
 import { verifySignature } from "./request.js";
 
@@ -52,12 +51,7 @@ export function createSignedSandbox(catalog: ConnectorCatalog, ctx: SandboxConte
   for (const op of catalog.operations) {
     if (op.direction === "read") byPath.set(protocol.wire.endpoint.replace("{operation}", op.wireName ?? op.name), op);
   }
-  const data = new Map<string, Record<string, unknown>[]>();
-  const recordsOf = (op: OperationSchema) => {
-    let rows = data.get(op.name);
-    if (!rows) data.set(op.name, (rows = specRecords(op, ctx.records, ctx.seed, ctx.now())));
-    return rows;
-  };
+  const reads = new SpecReads(ctx.records, ctx.seed, ctx.now);
   const calls = new Map<string, number>();
   const held = new HeldSockets();
   const bump = (key: string) => calls.set(key, (calls.get(key) ?? 0) + 1);
@@ -73,7 +67,7 @@ export function createSignedSandbox(catalog: ConnectorCatalog, ctx: SandboxConte
     owns: (path) => byPath.has(path),
     records: (name) => {
       const op = catalog.operations.find((o) => o.name === name);
-      return op ? recordsOf(op) : [];
+      return op ? reads.records(op) : [];
     },
     releaseHeld: () => held.release(),
     stats: () => Object.fromEntries(calls),
@@ -99,38 +93,9 @@ export function createSignedSandbox(catalog: ConnectorCatalog, ctx: SandboxConte
       if (sign && !verifySignature(sign, sandboxCredential(sign.secret), params.values, params.unsignedBody)) return refuse(res, "credentials", "sign is wrong");
       const business = businessParams(protocol, params.values);
       if (!business) return refuse(res, "rejected", `${(protocol.wire.business as { json: string }).json} is not a JSON object`);
-      for (const p of op.params) {
-        if (p.required && (business[p.name] === undefined || business[p.name] === "")) return refuse(res, "rejected", `${p.name} is required`);
-      }
-      let rows = recordsOf(op);
-      if (op.window) {
-        const start = business[op.window.startParam];
-        const end = business[op.window.endParam];
-        if (start !== undefined || end !== undefined) {
-          const from = instant(start, op.window.format);
-          const to = instant(end, op.window.format);
-          if (from === undefined || to === undefined || to < from) return refuse(res, "rejected", `${op.window.startParam}/${op.window.endParam} are not a window`);
-          const max = op.limits?.maxWindowMs;
-          if (max !== undefined && to - from > max) return refuse(res, "rejected", `the window is longer than ${max / 60_000} minutes`);
-          const field = op.window.field;
-          if (field) rows = rows.filter((r) => {
-            const at = instant(r[field], op.window?.format);
-            return at !== undefined && at >= from && at <= to;
-          });
-        }
-      }
-      const paging = op.paging;
-      let page = rows;
-      if (paging && paging.kind !== "none" && paging.kind !== "cursor") {
-        const first = Number(paging.from ?? (paging.kind === "offset" ? 0 : 1));
-        const size = Number(business[paging.sizeParam ?? ""] ?? op.defaults?.pageSize ?? 20);
-        const at = Number(business[paging.param ?? ""] ?? first);
-        if (!Number.isInteger(size) || size < 1 || (op.limits?.maxPageSize !== undefined && size > op.limits.maxPageSize)) return refuse(res, "rejected", `page size ${String(size)} is out of range`);
-        if (!Number.isInteger(at) || at < first) return refuse(res, "rejected", `page ${String(at)} is out of range`);
-        const offset = paging.kind === "offset" ? at : (at - first) * size;
-        page = rows.slice(offset, offset + size);
-      }
-      send(res, successAnswer(protocol, op, page, rows.length));
+      const read = reads.answer(op, business);
+      if ("refused" in read) return refuse(res, "rejected", read.refused);
+      send(res, successAnswer(protocol, op, read.page, read.total));
     },
   };
 }
@@ -168,15 +133,6 @@ function businessParams(protocol: SignedProtocol, values: Record<string, string>
   } catch {
     return undefined;
   }
-}
-
-function instant(value: unknown, format: string | undefined): number | undefined {
-  if (typeof value !== "string" && typeof value !== "number") return undefined;
-  const text = String(value);
-  if (format === "epoch-seconds") return /^\d+$/.test(text) ? Number(text) * 1000 : undefined;
-  if (format === "epoch-millis") return /^\d+$/.test(text) ? Number(text) : undefined;
-  const parsed = parseDateTime(text, format ?? "yyyy-MM-dd HH:mm:ss");
-  return parsed ? instantOf(parsed.wall, parsed.offsetMinutes ?? SHANGHAI_UTC_OFFSET_MINUTES) : undefined;
 }
 
 /** Sets `value` at a dotted path, creating the objects on the way. */

@@ -255,8 +255,8 @@ describe("guanyi client against the sandbox", () => {
   });
 
   it("refuses an unknown method as rejected", async () => {
-    const error = await failure(source(await serve(sandbox())).read(shopRequest({}, { operation: "gy.erp.trade.get" })));
-    expect(error).toMatchObject({ kind: "rejected", call: "guanyi gy.erp.trade.get" });
+    const error = await failure(source(await serve(sandbox())).read(shopRequest({}, { operation: "gy.erp.nothing.get" })));
+    expect(error).toMatchObject({ kind: "rejected", call: "guanyi gy.erp.nothing.get" });
     expect(error.message).toContain("接口方法不存在");
   });
 
