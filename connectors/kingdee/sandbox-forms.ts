@@ -4,7 +4,7 @@
  * and reference fields come from the catalog, so messages read like Kingdee's ("客户名称 字段是必填项").
  */
 import type { FieldSchema, FormSchema } from "../catalog.js";
-import { kingdeeCatalog } from "./catalog.js";
+import { loadSystems } from "../spec/load-systems.js";
 
 /** One entry of a ResponseStatus `Errors` list. */
 export interface SandboxError {
@@ -68,9 +68,9 @@ type Row = Record<string, unknown>;
 
 const isRecord = (v: unknown): v is Row => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** The catalog's forms, by id as Kingdee matches it (case-insensitively). */
-export function sandboxForm(formId: string): FormSchema | undefined {
-  for (const op of kingdeeCatalog.operations) {
+/** The forms of Kingdee's spec (a project's included when given), by id as Kingdee matches it (case-insensitively). */
+export function sandboxForm(formId: string, operations = loadSystems().catalogs.find((c) => c.name === "kingdee")?.operations ?? []): FormSchema | undefined {
+  for (const op of operations) {
     const form = op.forms?.find((f) => f.id.toLowerCase() === formId.toLowerCase());
     if (form) return form;
   }
@@ -90,9 +90,9 @@ export class FormTable {
     this.nextId = NUMBERING[form.id]?.firstId ?? 100001;
   }
 
-  /** Rows by FNumber, as stored. */
+  /** Rows by their business number (FNumber, FBillNo, …), as stored. */
   byNumber(): ReadonlyMap<string, Row> {
-    return new Map([...this.rows.values()].map((r) => [String(r.FNumber), r]));
+    return new Map([...this.rows.values()].map((r) => [String(r[this.form.number]), r]));
   }
 
   /** Saves of the row with this FNumber. */
@@ -135,15 +135,7 @@ export class FormTable {
   private validate(row: unknown, options: SaveOptions): [string | null, string][] {
     if (!isRecord(row)) return [[null, "数据包格式不正确：Model 的每一行必须是对象"]];
     const problems: [string | null, string][] = [];
-    for (const field of this.form.row.fields) {
-      const value = row[field.name];
-      if (field.type === "ref") {
-        const problem = this.checkRef(field, value, options);
-        if (problem) problems.push([field.name, problem]);
-      } else if (field.required && (typeof value !== "string" || value.trim() === "")) {
-        problems.push([field.name, `${label(field)} 字段是必填项`]);
-      }
-    }
+    this.validateFields(this.form.row.fields, row, "", options, problems);
     const number = row[this.form.number];
     if (number !== undefined && number !== null && number !== "" && !NUMBER_PATTERN.test(String(number))) {
       problems.push([this.form.number, `编码“${String(number)}”含有非法字符，只能使用字母、数字、下划线和短横线`]);
@@ -153,6 +145,55 @@ export class FormTable {
       problems.push([this.form.key, `内码为 ${String(id)} 的数据不存在或已被删除`]);
     }
     return problems;
+  }
+
+  /**
+   * Checks `fields` of `row` as Kingdee does for a form's header, its sub-objects and each line of its
+   * entry tables (FSaleOrderEntry…): required values present and of their kind, references resolved.
+   * Field names of entry lines are given as `Entry[2].FMaterialId` (0-based), sub-objects as `Obj.F`.
+   */
+  private validateFields(fields: readonly FieldSchema[], row: Row, prefix: string, options: SaveOptions, problems: [string | null, string][]): void {
+    for (const field of fields) {
+      const value = row[field.name];
+      const name = prefix + field.name;
+      const required = (ok: boolean) => {
+        if (field.required && !ok) problems.push([name, `${label(field)} 字段是必填项`]);
+      };
+      switch (field.type) {
+        case "ref": {
+          const problem = this.checkRef(field, value, options);
+          if (problem) problems.push([name, problem]);
+          break;
+        }
+        case "array": {
+          if (value !== undefined && value !== null && !Array.isArray(value)) {
+            problems.push([name, `${label(field)} 的数据格式不正确：应为分录数组`]);
+            break;
+          }
+          const lines = Array.isArray(value) ? value : [];
+          required(lines.length > 0);
+          lines.forEach((line, i) => {
+            if (!isRecord(line)) problems.push([`${name}[${i}]`, `${label(field)} 第${i + 1}行的数据格式不正确`]);
+            else if (field.fields) this.validateFields(field.fields, line, `${name}[${i}].`, options, problems);
+          });
+          break;
+        }
+        case "object":
+          if (isRecord(value) && field.fields) this.validateFields(field.fields, value, `${name}.`, options, problems);
+          else required(isRecord(value));
+          break;
+        case "int":
+        case "number":
+          if (value !== undefined && value !== null && value !== "" && !Number.isFinite(Number(value))) problems.push([name, `${label(field)} 的值“${String(value)}”不是数字`]);
+          else required(value !== undefined && value !== null && value !== "");
+          break;
+        case "bool":
+          required(typeof value === "boolean");
+          break;
+        default:
+          required(typeof value === "string" ? value.trim() !== "" : typeof value === "number");
+      }
+    }
   }
 
   /** A reference that resolves to nothing is empty; IsVerifyBaseDataField says so instead of clearing it. */
@@ -179,10 +220,10 @@ export class FormTable {
     }
     if (existing && id !== undefined) {
       const changes = options.updateFields.length > 0 ? Object.fromEntries(options.updateFields.filter((f) => f in clean).map((f) => [f, clean[f]])) : clean;
-      const oldNumber = String(existing.FNumber);
+      const oldNumber = String(existing[this.form.number]);
       const updated: Row = { ...existing, ...changes, [this.form.key]: id };
       this.rows.set(id, updated);
-      const newNumber = String(updated.FNumber);
+      const newNumber = String(updated[this.form.number]);
       if (newNumber !== oldNumber) {
         this.idByNumber.delete(oldNumber);
         this.idByNumber.set(newNumber, id);

@@ -27,6 +27,10 @@ export interface KingdeeSandbox extends SandboxHandler {
   customers(): ReadonlyMap<string, Record<string, unknown>>;
   /** How many times the customer with this FNumber was saved (created or updated). */
   saves(number: string): number;
+  /** Rows of any form by business number (FNumber, FBillNo, …), as stored; empty for a form never saved. */
+  rows(formId: string): ReadonlyMap<string, Record<string, unknown>>;
+  /** How many times the row of `formId` with this business number was saved. */
+  savesOf(formId: string, number: string): number;
   /** Rows saved across all forms. */
   totalSaves(): number;
   /** Forgets every session: the next data call of each client gets MsgCode 1. */
@@ -221,6 +225,8 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
 
     customers: () => customers().byNumber(),
     saves: (number) => customers().saves(number),
+    rows: (formId) => table(formId)?.byNumber() ?? new Map(),
+    savesOf: (formId, number) => table(formId)?.saves(number) ?? 0,
     totalSaves: () => [...tables.values()].reduce((sum, t) => sum + t.totalSaves(), 0),
     expireSessions: () => sessions.clear(),
     releaseHeld: () => {
