@@ -114,6 +114,11 @@ export interface OperationSchema {
   /** read: dotted paths of the record's id and business number. */
   readonly id?: string;
   readonly number?: string;
+  /**
+   * write: the operation whose body carries this one's rows several at a time (Banniu task.update
+   * rows through task.batchUpdate); its batch size applies.
+   */
+  readonly sendAs?: string;
   /** write: per-row results, or one result for the whole call. */
   readonly result?: "per-row" | "whole-call";
   /** The name written in `.map` files, e.g. "gy.erp.shop.get", "batchSave". */

@@ -170,18 +170,14 @@ function banniuTarget(config: BanniuConfig): TargetConnector {
   return {
     async write(request: WriteRequest): Promise<readonly RowResult[]> {
       if (request.rows.length === 0) return [];
-      if (request.operation === "task.batchUpdate") return batchUpdate(config, request);
-      const results: RowResult[] = [];
-      // One task per call (the body has room for one). Should a later row's call fail, the rows already
-      // answered keep their results: a retry sends the others only, never an update twice.
-      for (const { row } of request.rows) {
-        try {
-          results.push(await updateOne(config, request, row));
-        } catch (error) {
-          throw results.length > 0 && error instanceof CallError ? new PartlyAnswered(results, error) : error;
-        }
+      // task.update rows travel together in task.batchUpdate's body (the spec's `sendAs`): one call
+      // per batch, one result per task.
+      if (request.operation === "task.batchUpdate" || (request.operation === "task.update" && request.rows.length > 1)) {
+        return batchUpdate(config, { ...request, operation: "task.batchUpdate" });
       }
-      return results;
+      // Any other write carries one task per call (the body has room for one).
+      if (request.rows.length > 1) throw new CallError(`banniu ${request.operation}`, "rejected", `${request.operation} sends one task per call; ${request.rows.length} were given (set \`batch 1\`)`);
+      return [await updateOne(config, request, request.rows[0]!.row)];
     },
 
     lookup: (request) => getTasks(config, request),

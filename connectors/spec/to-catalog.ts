@@ -66,6 +66,7 @@ export interface OperationDocument {
   readonly id?: string;
   readonly number?: string;
   readonly result?: "per-row" | "whole-call";
+  readonly sendAs?: string;
 }
 
 interface ParamDocument {
@@ -155,7 +156,7 @@ export class CatalogBuilder {
     }
     if (!ok) return undefined;
     const signed = this.signed(doc);
-    const operations = this.operations(doc.operations ?? {}, ["operations"]);
+    const operations = this.sentAs(this.operations(doc.operations ?? {}, ["operations"]));
     const catalog: ConnectorCatalog = {
       ...(signed ? { signed } : {}),
       name,
@@ -244,6 +245,28 @@ export class CatalogBuilder {
       envelope: doc.envelope,
       errors,
     };
+  }
+
+  /** Writes sent as another write take its batch size and limit, unless they give their own. */
+  private sentAs(operations: OperationSchema[]): OperationSchema[] {
+    return operations.map((op) => {
+      if (op.sendAs === undefined) return op;
+      const via = operations.find((o) => o.name === op.sendAs);
+      if (!via || via.direction !== "write" || op.direction !== "write" || via.sendAs !== undefined) {
+        this.problem("MAP5003", ["operations", op.name, "sendAs"], `\`sendAs\` of \`${op.name}\` names \`${op.sendAs}\`, which is not another write operation of this system`, {
+          got: op.sendAs,
+          expected: operations.filter((o) => o.direction === "write" && o.name !== op.name).map((o) => o.name),
+        });
+        return op;
+      }
+      const batch = op.defaults?.batch ?? via.defaults?.batch;
+      const maxBatch = via.limits?.maxBatch;
+      return {
+        ...op,
+        ...(batch !== undefined ? { defaults: { ...op.defaults, batch } } : {}),
+        ...(maxBatch !== undefined ? { limits: { ...op.limits, maxBatch } } : {}),
+      };
+    });
   }
 
   private templateOf(catalog: ConnectorCatalog, name: string, direction: "read" | "write"): OperationSchema | undefined {
@@ -343,6 +366,7 @@ export class CatalogBuilder {
       ...(doc.id ? { id: doc.id } : {}),
       ...(doc.number ? { number: doc.number } : {}),
       ...(doc.result ? { result: doc.result } : {}),
+      ...(doc.sendAs ? { sendAs: doc.sendAs } : {}),
       origin: this.spec.origin(path),
     };
   }

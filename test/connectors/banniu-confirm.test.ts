@@ -7,7 +7,7 @@ import { banniuGoods, createBanniuSandbox, type BanniuSandbox } from "../../conn
 import { FaultDice, parseFaultSpec } from "../../connectors/sandbox/faults.js";
 import { SANDBOX_CREDENTIALS, type SandboxHandler } from "../../connectors/sandbox/handler.js";
 import { CallMeter } from "../../runtime/call-meter.js";
-import { PartlyAnswered, type ConnectorContext, type LookupRequest, type TargetConnector, type WriteRequest } from "../../runtime/connector.js";
+import { type ConnectorContext, type LookupRequest, type TargetConnector, type WriteRequest } from "../../runtime/connector.js";
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
 import { FakeClock } from "../../runtime/fake-clock.js";
 import { MemoryCollectionStore } from "../../runtime/lookups.js";
@@ -119,15 +119,6 @@ describe("Banniu confirms a write with task.getTask", () => {
     const error = await target(server.url).lookup!(lookupRequest([update(1, "x")])).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: "malformed", message: expect.stringContaining(said) });
   });
-
-  it("keeps the rows answered before a later row's call failed, and says which", async () => {
-    const sandbox = sandboxOf(5);
-    const banniu = target(await serve(sandbox, (method, n) => (method === "task.update" && n === 2 ? "500" : undefined)));
-    const error = await banniu.write(writeRequest([update(FIRST_TASK, "a"), update(FIRST_TASK + 1, "b"), update(FIRST_TASK + 2, "c")])).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PartlyAnswered);
-    expect((error as PartlyAnswered).kind).toBe("server");
-    expect((error as PartlyAnswered).answered).toEqual([{ ok: true, targetId: String(FIRST_TASK) }]);
-  });
 });
 
 /** The Banniu seed flow against `sandbox`, with `edit` applied to its text, and a store that outlives runs. */
@@ -167,7 +158,8 @@ describe("the Banniu seed flow writes every update exactly once", () => {
   it("when updates are applied but their answers are lost: it confirms with task.getTask instead of sending again", async () => {
     const clock = new FakeClock({ start: NOW, auto: true });
     const sandbox = sandboxOf(80, "banniu.task.update:lost@25%", 3, () => clock.now());
-    const { run, known } = await seedRig(sandbox, clock, await serve(sandbox));
+    // One task per call, so each lost answer is one task's.
+    const { run, known } = await seedRig(sandbox, clock, await serve(sandbox), (text) => mutate(text, "  idcheck task_id\n", "  idcheck task_id\n  batch   1\n"));
     const summary = await run();
     expect(summary.status, summary.error ?? "").toBe("dead-letters");
     const tasks = known();
@@ -181,18 +173,18 @@ describe("the Banniu seed flow writes every update exactly once", () => {
     expect(summary.warnings.filter((w) => w.includes("at-least-once"))).toEqual([]);
   });
 
-  it("when a batch's later row fails: the retry sends only the rows not yet answered", async () => {
+  it("as sent (task.update rows in task.batchUpdate's body), when whole batches are applied but their answers are lost", async () => {
     const clock = new FakeClock({ start: NOW, auto: true });
-    const sandbox = sandboxOf(30, "", 1, () => clock.now());
-    // Every third update call fails once with HTTP 500, after the rows before it in its batch were answered.
-    const { flow, run, known } = await seedRig(sandbox, clock, await serve(sandbox, (method, n) => (method === "task.update" && n % 3 === 2 ? "500" : undefined)));
-    // task.update carries one task per call; a batch of 3 is 3 calls in one write.
-    const batched: FlowModule = { ...flow, spec: { ...flow.spec, target: { ...flow.spec.target, batch: 3 } } };
-    const summary = await run(batched);
+    const sandbox = sandboxOf(80, "banniu.task.batchUpdate:lost@40%", 7, () => clock.now());
+    const { run, known } = await seedRig(sandbox, clock, await serve(sandbox), (text) => mutate(text, "  idcheck task_id\n", "  idcheck task_id\n  batch   5\n"));
+    const summary = await run();
     expect(summary.status, summary.error ?? "").toBe("dead-letters");
     const tasks = known();
     expect(tasks.filter((t) => sandbox.saves(t.id) !== 1).map((t) => [t.id, sandbox.saves(t.id)])).toEqual([]);
-    expect(sandbox.totalSaves()).toBe(tasks.length);
+    const stats = sandbox.stats() as { calls: Record<string, number>; faults: Record<string, number> };
+    expect(stats.faults["task.batchUpdate:lost"]).toBeGreaterThan(0);
+    expect(stats.calls["task.update"]).toBeUndefined();
+    expect(stats.calls["task.batchUpdate"]).toBeLessThan(tasks.length);
   });
 
   it("with task.batchUpdate, when single items are throttled: only those items are sent again", async () => {
@@ -211,7 +203,7 @@ describe("the Banniu seed flow writes every update exactly once", () => {
   it("says at-least-once in the run summary when it cannot confirm (no idcheck), and sends lost updates again", async () => {
     const clock = new FakeClock({ start: NOW, auto: true });
     const sandbox = sandboxOf(40, "banniu.task.update:lost@25%", 3, () => clock.now());
-    const { run } = await seedRig(sandbox, clock, await serve(sandbox), (text) => mutate(text, "  idcheck task_id\n", ""));
+    const { run } = await seedRig(sandbox, clock, await serve(sandbox), (text) => mutate(text, "  idcheck task_id\n", "  batch   1\n"));
     const summary = await run();
     expect(summary.warnings).toEqual([expect.stringMatching(/^at-least-once: the flow has no `idcheck`/)]);
     // Which is exactly what it says: the lost updates were sent again.
