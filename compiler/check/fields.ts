@@ -43,6 +43,9 @@ export class FieldsChecker {
   private checkLines(decls: readonly ast.FieldDecl[], level: Level | undefined, scope: Scope, prefix: string): FieldModel[] {
     const out: FieldModel[] = [];
     const seen = new Map<string, ast.FieldDecl>();
+    // Every proper dotted prefix of a path written so far → the first path under it, so an overlap
+    // (`a` and `a.b`) is found by looking up a path's own prefixes, not by scanning earlier lines.
+    const under = new Map<string, string>();
     for (const decl of decls) {
       const path = decl.target.segments.map((s) => s.text);
       const display = prefix + path.join(".");
@@ -55,7 +58,8 @@ export class FieldsChecker {
         });
         continue;
       }
-      const conflict = [...seen.keys()].find((k) => k.startsWith(`${display}.`) || display.startsWith(`${k}.`));
+      const prefixes = dottedPrefixes(display);
+      const conflict = under.get(display) ?? prefixes.find((p) => seen.has(p));
       if (conflict) {
         this.reporter.report("MAP2021", decl.target.span, `\`${display}\` and \`${conflict}\` overlap`, {
           hint: "write only the nested paths",
@@ -63,6 +67,7 @@ export class FieldsChecker {
         continue;
       }
       seen.set(display, decl);
+      for (const p of prefixes) if (!under.has(p)) under.set(p, display);
       const field = this.checkLine(decl, path, display, level, scope);
       if (field) out.push(field);
     }
@@ -225,4 +230,11 @@ export class FieldsChecker {
       });
     }
   }
+}
+
+/** `a`, `a.b` for `a.b.c`: the texts before each dot. */
+function dottedPrefixes(display: string): string[] {
+  const out: string[] = [];
+  for (let i = display.indexOf("."); i >= 0; i = display.indexOf(".", i + 1)) out.push(display.slice(0, i));
+  return out;
 }

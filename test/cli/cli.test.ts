@@ -71,6 +71,23 @@ describe("ferry check", () => {
     ]);
   });
 
+  it("shows the first 100 diagnostics of a file and counts the rest; --json carries them all", async () => {
+    const lines = Array.from({ length: 150 }, () => "  FName        : string  <- name\n").join("");
+    const file = write("many.map", mutate(seed("guanyi"), '  FName        : string  <- name                  "客户名称"\n', `  FName        : string  <- name\n${lines}`));
+    const run = await ferry(["check", file], { cwd: scratch });
+    expect(run.code).toBe(1);
+    const frames = run.stderr.match(/^error\[MAP2003\]/gm) ?? [];
+    expect(frames).toHaveLength(100);
+    expect(run.stderr).toContain("--> many.map:24:3"); // the first duplicate, in source order
+    expect(run.stderr).not.toContain("--> many.map:124:3");
+    expect(run.stderr).toContain("… and 50 more errors in many.map, not shown (the first 100 are above; `--json` lists every one)");
+    expect(run.stderr).toMatch(/error: 150 errors in 1 file/);
+    const json = await ferry(["check", "--json", file], { cwd: scratch });
+    const all = JSON.parse(json.stdout) as { code: string; line: number }[];
+    expect(all).toHaveLength(150);
+    expect(all.map((d) => d.line)).toEqual(Array.from({ length: 150 }, (_, i) => 24 + i));
+  });
+
   it("colours only on a terminal, and never with NO_COLOR", async () => {
     const file = write("colour.map", mutate(seed("guanyi"), "<- name ", "<- nmae "));
     expect((await ferry(["check", file], { cwd: scratch, isTTY: true })).stderr).toContain("\x1b[");

@@ -98,3 +98,18 @@ describe("checker diagnostics", () => {
     expect(codes("").map((d) => d.code)).toEqual(["MAP2013", "MAP2013", "MAP2013", "MAP2013"]);
   });
 });
+
+describe("overlapping target paths (MAP2021)", () => {
+  const flow = (lines: string) => `mapping m "M"\nsource http "/a" { id id }\ntarget http "/b" { idcheck k }\nfields {\n  k : string <- k\n${lines}}\n`;
+  const overlaps = (lines: string) =>
+    checkSource(flow(lines), "m.map").diagnostics.filter((d) => d.code === "MAP2021").map((d) => [d.span.line, d.message]);
+
+  it.each([
+    ["a nested path after its parent", "  a : string <- x\n  a.b : string <- y\n", [[7, "`a.b` and `a` overlap"]]],
+    ["a parent after its nested path", "  a.b.c : string <- y\n  a : string <- x\n", [[7, "`a` and `a.b.c` overlap"]]],
+    ["a middle path", "  a.b.c : string <- y\n  a.b.d : string <- y\n  a.b : string <- x\n", [[8, "`a.b` and `a.b.c` overlap"]]],
+    ["siblings and look-alike names do not", "  a.b : string <- x\n  a.c : string <- x\n  ab : string <- x\n  a.bc : string <- x\n", []],
+  ])("%s", (_name, lines, expected) => {
+    expect(overlaps(lines)).toEqual(expected);
+  });
+});
