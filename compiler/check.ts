@@ -6,6 +6,7 @@ import { checkSource, checkTarget } from "./check/endpoints.js";
 import { checkExamples } from "./check/examples.js";
 import { ExprChecker } from "./check/expr.js";
 import { FieldsChecker } from "./check/fields.js";
+import { NameIndex } from "./suggest.js";
 
 export interface CheckResult {
   /** undefined when the file has errors that leave no coherent flow. */
@@ -65,8 +66,9 @@ export function checkMapFile(file: ast.MapFile, fileName: string): CheckResult {
   if (target?.idcheck) {
     const name = target.idcheck.segments.map((s) => s.text).join(".");
     if (!fields.some((f) => f.display === name)) {
+      const written = new NameIndex(fields.map((f) => f.display));
       reporter.report("MAP2009", target.idcheck.span, `idcheck names \`${name}\`, which no line of \`fields\` writes`, {
-        hint: fields.length ? `idcheck names one of: ${fields.map((f) => f.display).join(", ")}` : undefined,
+        hint: written.didYouMean(name) ?? (fields.length ? `idcheck names one of: ${written.list()}` : undefined),
       });
     }
   }

@@ -2,7 +2,7 @@ import { jsonata } from "../../runtime/lazy.js";
 import type * as ast from "../ast.js";
 import type { FieldSchema, OpenKeys, RecordSchema } from "../../connectors/catalog.js";
 import type { Expr, LookupModel, ValueType } from "../model.js";
-import { didYouMean } from "../suggest.js";
+import { didYouMean, namesOf } from "../suggest.js";
 import { FUNCTIONS, findPipe, PIPES, DATE_TOKENS, type ArgKind } from "./builtins.js";
 import { listNames, type Reporter } from "./context.js";
 import { literalValue } from "./literal.js";
@@ -170,9 +170,10 @@ export class ExprChecker {
     const dotted = names.join(".");
     const t = row.get(dotted);
     if (!t) {
+      const written = namesOf(row, () => row.keys());
       this.reporter.report("MAP2025", e.span, `check rule names \`${dotted}\`, which this mapping does not write`, {
-        hint: didYouMean(dotted, row.keys()),
-        notes: [`the row has: ${listNames([...row.keys()])}`],
+        hint: written.didYouMean(dotted),
+        notes: [`the row has: ${written.list()}`],
       });
       return { k: "row", path: names, type: ANY };
     }
