@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type * as A from "../../compiler/ast.js";
 import { checkSource } from "../../compiler/compile.js";
+import { runExamples } from "../../compiler/examples.js";
 import { Reporter } from "../../compiler/check/context.js";
 import { ExprChecker } from "../../compiler/check/expr.js";
 import { FieldsChecker } from "../../compiler/check/fields.js";
@@ -182,5 +183,24 @@ describe("paths through a list", () => {
     expect(reporter.diagnostics.map((d) => [d.code, d.span.line, d.span.column])).toEqual([["MAP2028", 5, 8]]);
     const each = checked[1]?.value;
     expect(each?.k === "each" && each.fields[0]?.type.base).toBe("string");
+  });
+});
+
+describe("examples of entry tables", () => {
+  it("run through the same lookups and JSONata as a run (ferry test)", async () => {
+    const text = httpFlow(
+      `  lines : array <- each items as d {\n    bc : string <- lookup mongo("goods", where: { "no": { $eq: d.sku } }, find: bc) else "MISS"\n    j : string <- jsonata "$uppercase(sku)"\n    note : string? <- d.note\n  }`,
+      [
+        'example "two lines" {',
+        '  given mongo("goods") [ { no: "a", bc: "690-a" } ]',
+        '  in  { no: "SO-1", items: [ { sku: "a", note: "n" }, { sku: "b" } ] }',
+        '  out { no: "SO-1", lines: [ { bc: "690-a", j: "A", note: "n" }, { bc: "MISS", j: "B" } ] }',
+        "}",
+      ].join("\n"),
+    );
+    const model = checkSource(text, "m.map").model;
+    expect(model).toBeDefined();
+    const [result] = await runExamples(model!);
+    expect(result).toMatchObject({ passed: true, differences: [] });
   });
 });
