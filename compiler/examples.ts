@@ -1,12 +1,11 @@
 import { jsonata } from "../runtime/lazy.js";
-import { createRequire } from "node:module";
-import type * as TsMorph from "ts-morph";
 import * as runtime from "../runtime/index.js";
 import { evaluateJsonata } from "../runtime/jsonata-values.js";
 import { reasonOf } from "../runtime/run/map-record.js";
 import type { FlowModule, MapContext } from "../runtime/types.js";
 import type { ExampleModel, FlowModel, JsonValue } from "./model.js";
 import { emitModule } from "./emit/module.js";
+import { tsMorph } from "./ts-morph.js";
 
 /** A field whose computed value differs from the example's `out`. */
 export interface FieldDifference {
@@ -40,7 +39,7 @@ export function loadModule(code: string): FlowModule {
 
 /** Generated TypeScript as CommonJS JavaScript (types erased). Loads TypeScript on first use. */
 export function transpileModule(code: string): string {
-  const { ts } = createRequire(import.meta.url)("ts-morph") as typeof TsMorph;
+  const { ts } = tsMorph();
   return ts.transpileModule(code, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
   }).outputText;

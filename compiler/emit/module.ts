@@ -1,26 +1,19 @@
-import { createRequire } from "node:module";
-import type * as TsMorph from "ts-morph";
 import type { OptionalKind, Project, PropertySignatureStructure, SourceFile } from "ts-morph";
 import type { FieldSchema, RecordSchema } from "../../connectors/catalog.js";
 import { walkExpr, type EachModel, type EntryScope, type Expr, type FieldModel, type FlowModel } from "../model.js";
 import type { FlowSpec } from "../../runtime/types.js";
 import { certain, entryVariable, ExprEmitter, fits, sureType, tsBase, tsType, type EmitScope } from "./expr.js";
 import { accessor, docText, literal, propertyKey, propertyName } from "./names.js";
+import { onRelease, tsMorph } from "../ts-morph.js";
 
 export interface EmitOptions {
   /** Module specifier of the runtime, `ferry/runtime` unless told otherwise. */
   readonly runtime?: string;
 }
 
-// ts-morph (and the TypeScript it bundles) takes a while to load: only commands that emit pay for it.
-const require = createRequire(import.meta.url);
-let morph: typeof TsMorph | undefined;
-function tsMorph(): typeof TsMorph {
-  return (morph ??= require("ts-morph") as typeof TsMorph);
-}
-
 // One in-memory project for the process: ts-morph projects are costly to create.
 let project: Project | undefined;
+onRelease(() => (project = undefined));
 function scratch(): SourceFile {
   const { IndentationText, Project } = tsMorph();
   project ??= new Project({
