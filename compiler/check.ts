@@ -63,6 +63,16 @@ export function checkMapFile(file: ast.MapFile, fileName: string): CheckResult {
   if (source?.schema) {
     for (const p of source.idPaths) exprs.check(p, { kind: "field", source: source.schema, hasWindow });
   }
+  // A list an `each` walks is a list everywhere in the flow, not only inside that `each`.
+  exprs.readsThroughLists(
+    fieldsChecker.all.flatMap((f): { root: number | undefined; path: readonly string[]; line: number }[] => {
+      if (!f || f.value.k !== "each") return [];
+      const list = f.value.source;
+      if (list.k === "source") return [{ root: undefined, path: list.path, line: f.span.line }];
+      if (list.k === "alias") return [{ root: list.each, path: list.path, line: f.span.line }];
+      return [];
+    }),
+  );
   if (target?.idcheck) {
     const name = target.idcheck.segments.map((s) => s.text).join(".");
     if (!fields.some((f) => f.display === name)) {

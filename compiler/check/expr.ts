@@ -47,6 +47,8 @@ export class ExprChecker {
   readonly jsonata: JsonataModel[] = [];
   /** Whether the last path resolved through a pattern-allowed key (see Expr "source".open). */
   private lastOpen = false;
+  /** Paths read from the record (root undefined) or an entry's element (root: its each), for {@link readsThroughLists}. */
+  private readonly reads: { root: number | undefined; path: readonly string[]; expr: ast.PathExpr; skip: number }[] = [];
 
   constructor(private readonly reporter: Reporter) {}
 
@@ -130,6 +132,7 @@ export class ExprChecker {
     if (entry) {
       const rest = e.segments.slice(1);
       if (this.throughList(e, { root: entry.each, path: names.slice(1) }, 1, scope)) return { k: "literal", value: null, type: ANY };
+      this.reads.push({ root: entry.each, path: names.slice(1), expr: e, skip: 1 });
       const t = entry.element && rest.length > 0 ? this.resolve(rest, entry.element, `${entry.alias} entries`) : ANY;
       return { k: "alias", alias: entry.alias, each: entry.each, path: names.slice(1), type: t };
     }
@@ -147,6 +150,7 @@ export class ExprChecker {
       return { k: "window", part: part === "end" ? "end" : "start", type: type("datetime") };
     }
     if (this.throughList(e, { root: undefined, path: names }, 0, scope)) return { k: "literal", value: null, type: ANY };
+    this.reads.push({ root: undefined, path: names, expr: e, skip: 0 });
     this.lastOpen = false;
     const t = scope.source ? this.resolve(e.segments, scope.source, scope.source.title) : ANY;
     return { k: "source", path: names, type: t, open: this.lastOpen };
@@ -171,6 +175,31 @@ export class ExprChecker {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Reports (MAP2028) the paths read anywhere in the flow that go on through a list some `each`
+   * walks (`details.item_code` beside `each details as d`): where the catalog cannot say a field
+   * is a list, an `each` over it says so. Reads inside that `each` were reported as they were read.
+   * Linear: each read looks its own prefixes up.
+   */
+  readsThroughLists(lists: readonly { readonly root: number | undefined; readonly path: readonly string[]; readonly line: number }[]): void {
+    const key = (root: number | undefined, path: readonly string[]): string => `${root ?? ""}\u0001${path.join("\u0000")}`;
+    const known = new Map(lists.map((l) => [key(l.root, l.path), l]));
+    if (known.size === 0) return;
+    for (const read of this.reads) {
+      for (let n = 1; n < read.path.length; n++) {
+        const list = known.get(key(read.root, read.path.slice(0, n)));
+        if (!list) continue;
+        const at = read.expr.segments[read.skip + n] ?? read.expr.segments[0];
+        const listText = read.path.slice(0, n).join(".");
+        this.reporter.report("MAP2028", at ? at.span : read.expr.span, `\`${listText}\` is a list (an \`each\` on line ${list.line} walks it): a path through it reads no element`, {
+          label: "a field of the list, not of an element",
+          hint: `read it inside \`each ${listText} as x { … x.${read.path.slice(n).join(".")} … }\``,
+        });
+        break;
+      }
+    }
   }
 
   /**

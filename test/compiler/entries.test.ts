@@ -165,6 +165,9 @@ describe("paths through a list", () => {
     ["a lookup key", `  lines : array <- each items as d {\n    bc : string? <- lookup mongo("goods", where: { "no": { $eq: items.sku } }, find: bc)\n  }`],
     ["a nested each's path through its outer element's list", `  lines : array <- each items as d {\n    parts : array <- each d.parts as p {\n      n : string <- d.parts.n\n    }\n  }`],
     ["an each over a path through a list", `  lines : array <- each items as d {\n    parts : array <- each items.parts as p {\n      n : string <- p.n\n    }\n  }`],
+    ["a field beside the each that walks the list", `  lines : array <- each details as d {\n    code : string <- d.item_code\n  }\n  first : string <- details.item_code`],
+    ["a field of an entry beside the nested each", `  lines : array <- each items as d {\n    n : string? <- d.parts.n\n    parts : array <- each d.parts as p { pn : string <- p.n }\n  }`],
+    ["a field before the each that walks the list", `  first : string <- details.item_code\n  lines : array <- each details as d {\n    code : string <- d.item_code\n  }`],
   ])("are refused in %s too", (_name, fields) => {
     expect(checkSource(httpFlow(fields), "m.map").diagnostics.map((d) => d.code)).toEqual(["MAP2028"]);
   });
