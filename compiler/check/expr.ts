@@ -162,7 +162,9 @@ export class ExprChecker {
    * Reported (MAP2028) with the alias that reads the element. `skip` segments precede the path.
    */
   private throughList(e: ast.PathExpr, read: { root: number | undefined; path: readonly string[] }, skip: number, scope: Scope): boolean {
-    for (const entry of [...(scope.entries ?? [])].reverse()) {
+    const entries = scope.entries ?? [];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i] as EntryContext;
       const list = entry.walks;
       if (!list || list.root !== read.root || read.path.length <= list.path.length) continue;
       if (!list.path.every((seg, i) => read.path[i] === seg)) continue;
