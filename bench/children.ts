@@ -199,27 +199,64 @@ export interface FerryRunOptions {
   readonly okCodes?: readonly number[];
 }
 
+/** The tail of stdout kept: enough for a run's JSON summary line, never a whole `--json` report. */
+const STDOUT_TAIL_CHARS = 256 * 1024;
+
+export interface MeasureOptions {
+  /** Arguments of node (the script first). */
+  readonly args: readonly string[];
+  readonly cwd: string;
+  /** Added to the environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Where GNU time writes the peak RSS. */
+  readonly rssFile: string;
+  /** Exit codes that count as success (default 0). */
+  readonly okCodes?: readonly number[];
+}
+
+export interface MeasuredCommand {
+  readonly code: number;
+  /** The last STDOUT_TAIL_CHARS characters of stdout. */
+  readonly stdoutTail: string;
+  readonly stderrTail: string;
+  /** Bytes written to stdout and stderr together. */
+  readonly outputBytes: number;
+  /** Spawn to exit, in the parent. */
+  readonly wallMs: number;
+  readonly peakRssKb: number;
+  readonly rssMethod: RssMethod;
+}
+
 /**
- * Runs `node bin/ferry.js run <flow> …args --json` and returns its summary, wall time and peak RSS.
- * Throws unless it exits 0 and prints a summary.
+ * Runs `node …args` with its wall time and peak RSS (GNU time, else polling /proc). Throws unless it
+ * exits with one of `okCodes`, with the tail of its output.
  */
-export async function runFerry(root: string, options: FerryRunOptions): Promise<FerryRun> {
+export async function measureCommand(options: MeasureOptions): Promise<MeasuredCommand> {
   const method = rssMethod();
-  const ferryArgs = [join(root, "bin/ferry.js"), "run", options.flow, ...options.args, "--json"];
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...options.env };
   // The state store and the credentials come from the bench alone.
   delete env.FERRY_DATABASE_URL;
   delete env.FERRY_HTTP_TOKEN;
   delete env.FORCE_COLOR;
   const [command, args] =
-    method === "gnu-time" ? ["/usr/bin/time", ["-f", "%M", "-o", options.rssFile, process.execPath, ...ferryArgs]] : [process.execPath, ferryArgs];
+    method === "gnu-time"
+      ? ["/usr/bin/time", ["-f", "%M", "-o", options.rssFile, process.execPath, ...options.args]]
+      : [process.execPath, [...options.args]];
 
   const started = process.hrtime.bigint();
   const child = spawn(command, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (stderr = keepTail(stderr, d)));
+  let outputBytes = 0;
+  child.stdout?.on("data", (d: Buffer) => {
+    outputBytes += d.length;
+    stdout += d.toString();
+    if (stdout.length > 2 * STDOUT_TAIL_CHARS) stdout = stdout.slice(-STDOUT_TAIL_CHARS);
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    outputBytes += d.length;
+    stderr = keepTail(stderr, d);
+  });
 
   // Fallback probe: VmHWM is the kernel's own high-water mark, so sampling misses at most the last 50 ms.
   let polledKb = 0;
@@ -238,21 +275,15 @@ export async function runFerry(root: string, options: FerryRunOptions): Promise<
   try {
     exit = await closed(child);
   } catch (error) {
-    throw new Error(`bench: could not run ferry: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`bench: could not run ${options.args.join(" ")}: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     if (poll) clearInterval(poll);
   }
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const what = `\`ferry run ${options.flow} ${options.args.join(" ")}\``;
+  const what = `\`${options.args.join(" ")}\``;
+  stdout = stdout.slice(-STDOUT_TAIL_CHARS);
   if (exit.code === null || !(options.okCodes ?? [0]).includes(exit.code)) {
     throw new Error(`bench: ${what} exited with ${exit.code ?? exit.signal}\n--- stdout ---\n${stdout.slice(-4000)}\n--- stderr (tail) ---\n${stderr}`);
-  }
-  const line = stdout.split("\n").filter((l) => l.trim() !== "").at(-1);
-  let summary: RunSummaryJson;
-  try {
-    summary = JSON.parse(line ?? "") as RunSummaryJson;
-  } catch {
-    throw new Error(`bench: ${what} printed no JSON summary\n--- stdout ---\n${stdout.slice(-4000)}\n--- stderr (tail) ---\n${stderr}`);
   }
   let peakRssKb: number | undefined = polledKb > 0 ? polledKb : undefined;
   if (method === "gnu-time") {
@@ -263,5 +294,23 @@ export async function runFerry(root: string, options: FerryRunOptions): Promise<
     }
   }
   if (peakRssKb === undefined || !(peakRssKb > 0)) throw new Error(`bench: no peak RSS for ${what} (method ${method})`);
-  return { summary, wallMs, peakRssKb, rssMethod: method };
+  return { code: exit.code, stdoutTail: stdout, stderrTail: stderr, outputBytes, wallMs, peakRssKb, rssMethod: method };
+}
+
+/**
+ * Runs `node bin/ferry.js run <flow> …args --json` and returns its summary, wall time and peak RSS.
+ * Throws unless it exits 0 and prints a summary.
+ */
+export async function runFerry(root: string, options: FerryRunOptions): Promise<FerryRun> {
+  const args = [join(root, "bin/ferry.js"), "run", options.flow, ...options.args, "--json"];
+  const run = await measureCommand({ args, cwd: options.cwd, env: options.env, rssFile: options.rssFile, okCodes: options.okCodes ?? [0] });
+  const what = `\`ferry run ${options.flow} ${options.args.join(" ")}\``;
+  const line = run.stdoutTail.split("\n").filter((l) => l.trim() !== "").at(-1);
+  let summary: RunSummaryJson;
+  try {
+    summary = JSON.parse(line ?? "") as RunSummaryJson;
+  } catch {
+    throw new Error(`bench: ${what} printed no JSON summary\n--- stdout ---\n${run.stdoutTail.slice(-4000)}\n--- stderr (tail) ---\n${run.stderrTail}`);
+  }
+  return { summary, wallMs: run.wallMs, peakRssKb: run.peakRssKb, rssMethod: run.rssMethod };
 }

@@ -22,10 +22,14 @@
  * - `memory`: peak RSS of `ferry run` (GNU `/usr/bin/time -f %M`, else polling /proc/<pid>/status)
  *   on 10,000 and 1,000,000 records, unthrottled, pages of 1,000 and batches of 500, and their
  *   ratio. Target: ≤ 1.5.
+ * - `memory_cold`: the same two runs, each with an empty compile cache, so the run compiles its flow
+ *   before streaming (bench/runtime.ts). Target: ratio ≤ 1.3.
+ * - `check_scale`: `ferry check` of a 5 MB file of ~190,000 duplicate field lines (as text and with
+ *   `--json`) and of 40,000 valid fields (bench/check-scale.ts). Targets: < 10 s and < 1 GB; < 3 s.
  * - `machine`: Node version, CPU model, core count and the bench's total wall time.
  *
  * Every section runs by default. `FERRY_BENCH_ONLY=end_to_end,memory` (a comma-separated list of
- * check, build, transform, end_to_end, memory) runs only those; `machine` is always printed. Child
+ * check, build, transform, end_to_end, memory, memory_cold, check_scale, seed_flows, docs) runs only those; `machine` is always printed. Child
  * processes that exit non-zero, or a run that does not write every record, fail the bench.
  *
  * Times come from process.hrtime.bigint(); nothing is hard-coded.
@@ -33,7 +37,8 @@
 import { cpus, platform, arch, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchCli } from "./cli.js";
-import { benchEndToEnd, benchMemory } from "./runtime.js";
+import { benchCheckScale } from "./check-scale.js";
+import { benchColdMemory, benchEndToEnd, benchMemory } from "./runtime.js";
 import { selectedSections } from "./sections.js";
 import { benchTransform } from "./transform.js";
 import { benchSeedFlows } from "./seed-flows.js";
@@ -53,6 +58,8 @@ async function main(): Promise<void> {
   if (only.has("transform")) results.transform = await benchTransform(ROOT);
   if (only.has("end_to_end")) results.end_to_end = await benchEndToEnd(ROOT);
   if (only.has("memory")) results.memory = await benchMemory(ROOT);
+  if (only.has("memory_cold")) results.memory_cold = await benchColdMemory(ROOT);
+  if (only.has("check_scale")) results.check_scale = await benchCheckScale(ROOT);
   if (only.has("seed_flows")) results.seed_flows = await benchSeedFlows(ROOT);
   if (only.has("docs")) results.docs = await benchDocs(ROOT);
   const cores = cpus();

@@ -316,3 +316,50 @@ export async function benchMemory(root: string): Promise<MemoryResult> {
     work.remove();
   }
 }
+
+// ─── memory_cold ─────────────────────────────────────────────────────────────────────────────────
+
+export interface ColdMemoryResult {
+  readonly flow: { readonly page_size: number; readonly batch: number; readonly rate_limits: null };
+  /** Each run starts with an empty compile cache, so it parses, checks and compiles the flow itself. */
+  readonly small: MemoryRun;
+  readonly large: MemoryRun;
+  /** large.peak_rss_mb / small.peak_rss_mb. */
+  readonly ratio: number;
+  readonly target: number;
+  readonly meets_target: boolean;
+  readonly rss_method: RssMethod;
+}
+
+/**
+ * Peak RSS of `ferry run` at 10,000 and 1,000,000 records when the flow is not in the compile cache:
+ * what a first run (or a run after ferry was upgraded) costs. The compiler must be gone by the time
+ * records stream, or it sits in every figure of a long run.
+ */
+export async function benchColdMemory(root: string): Promise<ColdMemoryResult> {
+  const shape = MEMORY_FLOW;
+  const servers: TestServer[] = [];
+  const measure = async (records: number): Promise<MemoryRun> => {
+    const work = new Workspace(); // a fresh, empty cache
+    const server = await startTestServer(root, { records, maxOldSpaceMb: 4096, startTimeoutMs: 300_000 });
+    servers.push(server);
+    try {
+      const run = await work.run(root, server, work.writeFlow(shape), records);
+      const s = run.summary;
+      const result = { records, peak_rss_mb: mb(run.peakRssKb), rps: round1(rpsOf(s)), elapsed_ms: s.elapsedMs, wall_ms: Math.round(run.wallMs), server_start_ms: Math.round(server.startMs) };
+      log(`memory_cold, ${records} records: peak RSS ${result.peak_rss_mb} MB, ${result.rps} records/s, ${s.elapsedMs} ms`);
+      return result;
+    } finally {
+      await server.stop();
+      work.remove();
+    }
+  };
+  try {
+    const small = await measure(MEMORY_SMALL);
+    const large = await measure(MEMORY_LARGE);
+    const ratio = round3(large.peak_rss_mb / small.peak_rss_mb);
+    return { flow: { page_size: shape.pageSize, batch: shape.batch, rate_limits: null }, small, large, ratio, target: 1.3, meets_target: ratio <= 1.3, rss_method: rssMethod() };
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}

@@ -1,6 +1,6 @@
 /** The sections of `npm run bench` and the FERRY_BENCH_ONLY switch that picks some of them. */
 
-export const SECTIONS = ["check", "build", "transform", "end_to_end", "memory", "seed_flows", "docs"] as const;
+export const SECTIONS = ["check", "build", "transform", "end_to_end", "memory", "memory_cold", "check_scale", "seed_flows", "docs"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** The sections FERRY_BENCH_ONLY names (all when unset or empty); an unknown name is an error. */

@@ -31,3 +31,24 @@ export function plural(n: number, word: string): string {
 export function elapsed(since: bigint): number {
   return Math.round(Number(process.hrtime.bigint() - since) / 1e6);
 }
+
+/**
+ * Writes the pieces one after another, waiting whenever the stream says it is full (a pipe whose
+ * reader is slower than ferry), so output is never queued in memory whole.
+ */
+export async function writeAll(out: Io["stdout"], pieces: Iterable<string>): Promise<void> {
+  type Events = { once?(event: string, listener: () => void): unknown; off?(event: string, listener: () => void): unknown };
+  const stream = out as Io["stdout"] & Events;
+  for (const piece of pieces) {
+    if (out.write(piece) !== false || typeof stream.once !== "function") continue;
+    await new Promise<void>((resolve) => {
+      // A reader that went away ends the wait too; the stream's own error handler reports it.
+      const events = ["drain", "close", "error"];
+      const done = (): void => {
+        for (const event of events) stream.off?.(event, done);
+        resolve();
+      };
+      for (const event of events) stream.once?.(event, done);
+    });
+  }
+}

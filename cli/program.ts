@@ -39,7 +39,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .argument("[paths...]", ".map files or folders", DEFAULT_PATHS)
     .option("--json", "print diagnostics as JSON (for editors and CI)")
     .action(async (paths: string[], opts: { json?: boolean }) => {
-      code = (await import("./commands/check.js")).checkCommand(io, paths, opts);
+      code = await (await import("./commands/check.js")).checkCommand(io, paths, opts);
     });
 
   program

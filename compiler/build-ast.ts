@@ -24,10 +24,28 @@ export interface BuildAstInput {
 
 /** Builds the AST of a parsed file. Never throws on a partial CST. */
 export function buildAst(input: BuildAstInput): { value: A.MapFile; diagnostics: Diagnostic[] } {
-  const builder = new Builder(input);
-  const value = builder.file(input.cst);
-  return { value, diagnostics: builder.diagnostics };
+  return astBuilder(input).build(input.cst);
 }
+
+/**
+ * An AST builder that can also take the lines of a `fields` block one by one while the parser is
+ * still running (`fieldLine`, for parseTokens' `onFieldLine`): each line's AST is built at once and
+ * its CST node emptied, so the syntax trees of a large file never exist all at the same time.
+ * `build` then assembles the file, using what the lines handed over early became.
+ */
+export function astBuilder(input: Omit<BuildAstInput, "cst">): {
+  fieldLine(node: CstNode): void;
+  build(cst: CstNode): { value: A.MapFile; diagnostics: Diagnostic[] };
+} {
+  const builder = new Builder(input);
+  return {
+    fieldLine: (node) => builder.fieldLine(node),
+    build: (cst) => ({ value: builder.file(cst), diagnostics: builder.diagnostics }),
+  };
+}
+
+/** Field lines built early and emptied (see astBuilder): their AST and the last token they held. */
+const early = new WeakMap<CstNode, { readonly decl: A.FieldDecl | undefined; readonly last: IToken | undefined }>();
 
 // ---- CST access -------------------------------------------------------------------------------
 
@@ -69,13 +87,22 @@ function complete(node: CstNode | undefined): node is CstNode {
 /** The span of one token (Chevrotain's ends are inclusive; ours are exclusive). */
 export function tokenSpan(t: IToken): A.Span {
   return {
-    start: t.startOffset,
-    end: (t.endOffset ?? t.startOffset) + 1,
-    line: t.startLine ?? 1,
-    column: t.startColumn ?? 1,
-    endLine: t.endLine ?? t.startLine ?? 1,
-    endColumn: (t.endColumn ?? t.startColumn ?? 0) + 1,
+    start: small(t.startOffset),
+    end: small((t.endOffset ?? t.startOffset) + 1),
+    line: small(t.startLine ?? 1),
+    column: small(t.startColumn ?? 1),
+    endLine: small(t.endLine ?? t.startLine ?? 1),
+    endColumn: small((t.endColumn ?? t.startColumn ?? 0) + 1),
   };
+}
+
+/**
+ * A position as a small integer. Chevrotain's tokens hold their positions as doubles (its
+ * end-of-input token is positioned at NaN), and a span copying one would box each of its six
+ * numbers: a tenth of the memory of a large file's AST.
+ */
+function small(n: number): number {
+  return n === (n | 0) ? n | 0 : n;
 }
 function cover(from: A.Span, to: A.Span | undefined): A.Span {
   if (to === undefined || to.end <= from.end) return from;
@@ -85,6 +112,12 @@ function cover(from: A.Span, to: A.Span | undefined): A.Span {
 function lastToken(node: CstNode): IToken | undefined {
   let best: IToken | undefined;
   const visit = (n: CstNode): void => {
+    const emptied = early.get(n);
+    if (emptied !== undefined) {
+      const last = emptied.last;
+      if (last !== undefined && (best === undefined || last.startOffset > best.startOffset)) best = last;
+      return;
+    }
     for (const els of Object.values(n.children)) {
       for (const el of els) {
         if (isToken(el)) {
@@ -179,7 +212,7 @@ class Builder {
   private readonly fileName: string;
   private readonly docs: readonly IToken[];
 
-  constructor(input: BuildAstInput) {
+  constructor(input: Omit<BuildAstInput, "cst">) {
     this.text = input.text;
     this.fileName = input.file;
     this.docs = input.docs;
@@ -375,10 +408,20 @@ class Builder {
   private fields(node: CstNode): A.FieldDecl[] {
     const out: A.FieldDecl[] = [];
     for (const f of nodesOf(node, "field")) {
-      const built = this.field(f);
+      const emptied = early.get(f);
+      const built = emptied ? emptied.decl : this.field(f);
       if (built !== undefined) out.push(built);
     }
     return out;
+  }
+
+  /** Builds one field line now and empties its CST node (see astBuilder). */
+  fieldLine(node: CstNode): void {
+    if (early.has(node)) return;
+    const last = lastToken(node);
+    const decl = this.field(node);
+    early.set(node, { decl, last });
+    (node as { children: CstNode["children"] }).children = {};
   }
 
   private field(node: CstNode): A.FieldDecl | undefined {
@@ -479,7 +522,8 @@ class Builder {
     const names = tokensOf(node, "name");
     const opens = tokensOf(node, "open");
     const closes = tokensOf(node, "close");
-    const segments: A.PathSegment[] = [];
+    // Sized up front: a list grown by push keeps room for 17 segments, in every path of the file.
+    const segments = new Array<A.PathSegment>(names.length);
     let bracket = 0;
     for (let i = 0; i < names.length; i++) {
       const segName = name(names[i]);
@@ -488,12 +532,12 @@ class Builder {
       const open = opens[bracket];
       const array = open !== undefined && open.startOffset < nextStart;
       const close = array ? closes[bracket++] : undefined;
-      segments.push({
+      segments[i] = {
         text: segName.text,
         quoted: segName.quoted,
         array,
         span: close ? cover(segName.span, tokenSpan(close)) : segName.span,
-      });
+      };
     }
     const first = segments[0];
     const last = segments[segments.length - 1];

@@ -6,6 +6,7 @@ import { checkSource, checkTarget } from "./check/endpoints.js";
 import { checkExamples } from "./check/examples.js";
 import { ExprChecker } from "./check/expr.js";
 import { FieldsChecker } from "./check/fields.js";
+import { NameIndex } from "./suggest.js";
 
 export interface CheckResult {
   /** undefined when the file has errors that leave no coherent flow. */
@@ -62,11 +63,22 @@ export function checkMapFile(file: ast.MapFile, fileName: string): CheckResult {
   if (source?.schema) {
     for (const p of source.idPaths) exprs.check(p, { kind: "field", source: source.schema, hasWindow });
   }
+  // A list an `each` walks is a list everywhere in the flow, not only inside that `each`.
+  exprs.readsThroughLists(
+    fieldsChecker.all.flatMap((f): { root: number | undefined; path: readonly string[]; line: number }[] => {
+      if (!f || f.value.k !== "each") return [];
+      const list = f.value.source;
+      if (list.k === "source") return [{ root: undefined, path: list.path, line: f.span.line }];
+      if (list.k === "alias") return [{ root: list.each, path: list.path, line: f.span.line }];
+      return [];
+    }),
+  );
   if (target?.idcheck) {
     const name = target.idcheck.segments.map((s) => s.text).join(".");
     if (!fields.some((f) => f.display === name)) {
+      const written = new NameIndex(fields.map((f) => f.display));
       reporter.report("MAP2009", target.idcheck.span, `idcheck names \`${name}\`, which no line of \`fields\` writes`, {
-        hint: fields.length ? `idcheck names one of: ${fields.map((f) => f.display).join(", ")}` : undefined,
+        hint: written.didYouMean(name) ?? (fields.length ? `idcheck names one of: ${written.list()}` : undefined),
       });
     }
   }

@@ -301,6 +301,22 @@ export const DIAGNOSTICS = {
     wrong: "mapping shops_to_customers   (in a.map and in b.map)",
     right: "mapping shops_to_customers_eu",
   },
+  MAP2028: {
+    title: "path through a list",
+    severity: "error",
+    explanation:
+      "A path goes on through a list as if the list were one element: `items.sku` where `items` is a list (the catalog says so, or an `each` walks it), or a `[]` segment. A list has no field `sku`, so the value would be null on every record. Read the elements with `each items as d { … d.sku … }`, and inside an `each` read the element through its name.",
+    wrong: "lines : array <- each items as d { sku : string <- items.sku }",
+    right: "lines : array <- each items as d { sku : string <- d.sku }",
+  },
+  MAP2029: {
+    title: "not available here",
+    severity: "error",
+    explanation:
+      "Request parameters are computed before any record is read, so they cannot use a lookup or JSONata. Check rules read only the mapped row: no lookups, JSONata, `env()` or `now()`. Compute the value in a field line and use (or check) that field.",
+    wrong: 'check { env("REGION") == FRegion "another region\'s row" }',
+    right: 'FRegion : string <- region\nFHome : string? <- env("REGION")\ncheck { FHome == FRegion "another region\'s row" }',
+  },
 
   // ---- MAP3xxx: connectors and their catalogs --------------------------------------------
   MAP3001: {

@@ -1,10 +1,11 @@
 import { jsonata } from "../runtime/lazy.js";
-import { createRequire } from "node:module";
-import type * as TsMorph from "ts-morph";
 import * as runtime from "../runtime/index.js";
+import { evaluateJsonata } from "../runtime/jsonata-values.js";
+import { reasonOf } from "../runtime/run/map-record.js";
 import type { FlowModule, MapContext } from "../runtime/types.js";
 import type { ExampleModel, FlowModel, JsonValue } from "./model.js";
 import { emitModule } from "./emit/module.js";
+import { tsMorph } from "./ts-morph.js";
 
 /** A field whose computed value differs from the example's `out`. */
 export interface FieldDifference {
@@ -38,7 +39,7 @@ export function loadModule(code: string): FlowModule {
 
 /** Generated TypeScript as CommonJS JavaScript (types erased). Loads TypeScript on first use. */
 export function transpileModule(code: string): string {
-  const { ts } = createRequire(import.meta.url)("ts-morph") as typeof TsMorph;
+  const { ts } = tsMorph();
   return ts.transpileModule(code, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
   }).outputText;
@@ -66,22 +67,21 @@ export async function runExamples(model: FlowModel): Promise<ExampleResult[]> {
 async function runExample(flow: FlowModule, example: ExampleModel): Promise<ExampleResult> {
   const store = new runtime.MemoryCollectionStore();
   for (const g of example.given) store.add(g.collection, g.documents as runtime.Document[]);
-  const answers = await runtime.resolveLookups(flow, [example.input], store);
-  const jsonataValues = await Promise.all(flow.spec.jsonata.map((source) => jsonata(source).evaluate(example.input)));
-  const ctx: MapContext = {
-    window: null,
-    env: () => undefined,
-    now: () => EXAMPLE_NOW,
-    lookup: (index, key) => answers[index]?.get(key),
-    jsonata: (index) => jsonataValues[index],
-  };
+  const params = { window: null, env: () => undefined, now: () => EXAMPLE_NOW };
   const base = { name: example.name, line: example.span.line };
   let row: unknown;
   try {
+    // As `ferry run` maps a record: lookups answered for it, then JSONata, then the transform.
+    const answers = await runtime.resolveLookups(flow, [example.input], store, params);
+    const values = await evaluateJsonata(flow, flow.spec.jsonata.map((source) => jsonata(source)), example.input);
+    const ctx: MapContext = {
+      ...params,
+      lookup: (index, key) => answers[index]?.get(key),
+      jsonata: (index, input) => values[index]?.get(input),
+    };
     row = flow.map(example.input, ctx);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { ...base, passed: false, differences: [], error: message, checkFailures: [] };
+    return { ...base, passed: false, differences: [], error: reasonOf(error), checkFailures: [] };
   }
   // A round trip through JSON is what the target receives.
   const written = JSON.parse(JSON.stringify(row)) as JsonValue;

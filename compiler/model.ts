@@ -29,7 +29,14 @@ export type Expr =
       /** The path is a key the schema allows by pattern (Banniu columns): its data type is not guaranteed. */
       readonly open?: boolean;
     }
-  | { readonly k: "alias"; readonly alias: string; readonly path: readonly string[]; readonly type: ValueType }
+  | {
+      readonly k: "alias";
+      readonly alias: string;
+      /** The `each` field (index into allFields) whose element the alias names. */
+      readonly each: number;
+      readonly path: readonly string[];
+      readonly type: ValueType;
+    }
   | { readonly k: "row"; readonly path: readonly string[]; readonly type: ValueType }
   | { readonly k: "literal"; readonly value: Scalar; readonly type: ValueType }
   | { readonly k: "window"; readonly part: "start" | "end"; readonly type: ValueType }
@@ -55,9 +62,22 @@ export type Expr =
 
 export interface EachModel {
   readonly k: "each";
-  readonly source: readonly string[];
+  /** The list walked: a path of the record (`source`) or of an enclosing entry (`alias`). */
+  readonly source: Expr;
   readonly alias: string;
   readonly fields: readonly FieldModel[];
+}
+
+/**
+ * An `each` around a value, outermost first: the list it walks and the name of its element. Lookups
+ * and JSONata inside entries carry their chain, so the runtime can gather their keys and inputs
+ * entry by entry before the transform runs.
+ */
+export interface EntryScope {
+  /** The `each` field (index into allFields); generated code names its element `e<each>`. */
+  readonly each: number;
+  readonly alias: string;
+  readonly source: Expr;
 }
 
 export interface FieldModel {
@@ -88,6 +108,16 @@ export interface LookupModel {
   readonly where: Record<string, unknown>;
   readonly find: string;
   readonly span: Span;
+  /** The entries the lookup sits in (empty at the top level): one key per entry. */
+  readonly entries: readonly EntryScope[];
+}
+
+export interface JsonataModel {
+  readonly index: number;
+  /** The expression's text. */
+  readonly source: string;
+  /** The entries it sits in (empty at the top level): it is evaluated against the innermost element. */
+  readonly entries: readonly EntryScope[];
 }
 
 export interface CheckModel {
@@ -124,7 +154,7 @@ export interface FlowModel {
   /** Every field, nested `each` fields included, in index order. */
   readonly allFields: readonly FieldModel[];
   readonly lookups: readonly LookupModel[];
-  readonly jsonata: readonly string[];
+  readonly jsonata: readonly JsonataModel[];
   readonly checks: readonly CheckModel[];
   readonly examples: readonly ExampleModel[];
 }

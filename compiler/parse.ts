@@ -1,13 +1,14 @@
-import { EOF, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { EOF, type CstNode, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
 import {
   describeToken,
   parseTokens,
   tokenize,
   tokens as T,
   type LexProblem,
+  type LexResult,
 } from "../grammar/index.js";
 import type { MapFile, Span } from "./ast.js";
-import { buildAst, tokenSpan } from "./build-ast.js";
+import { astBuilder, tokenSpan } from "./build-ast.js";
 import { diagnostic, sortDiagnostics, type Diagnostic, type DiagnosticCode } from "./diagnostics.js";
 
 /** Brackets and unary chains deeper than this are refused before parsing (MAP1005). */
@@ -20,6 +21,24 @@ export const MAX_NESTING = 200;
  */
 export function parseMapFile(text: string, file: string): { value: MapFile; diagnostics: Diagnostic[] } {
   const lexed = tokenize(text);
+  // Field lines become AST while the parser runs (see astBuilder): a file of many lines never holds
+  // all their syntax trees at once.
+  const builder = astBuilder({ text, file, docs: lexed.docs });
+  const parsed = parseCst(lexed, file, builder.fieldLine);
+  if (parsed.cst === undefined) return { value: emptyFile(text), diagnostics: parsed.diagnostics };
+  const built = builder.build(parsed.cst);
+  return { value: built.value, diagnostics: sortDiagnostics([...parsed.diagnostics, ...built.diagnostics]) };
+}
+
+/**
+ * Parses the tokens: the CST and the lexical and syntax diagnostics; no CST when the file nests
+ * too deeply to parse at all.
+ */
+function parseCst(
+  lexed: LexResult,
+  file: string,
+  onFieldLine: (field: CstNode) => void,
+): { cst: CstNode | undefined; diagnostics: Diagnostic[] } {
   let lexDiagnostics = lexed.problems.flatMap((p, i) => {
     const prev = lexed.problems[i - 1];
     // A run of garbage bytes is noise after its first report on the line.
@@ -32,7 +51,7 @@ export function parseMapFile(text: string, file: string): { value: MapFile; diag
   const tokens = scan.tooDeep ? lexed.tokens.slice(0, scan.cut) : lexed.tokens;
 
   try {
-    const parsed = parseTokens(tokens);
+    const parsed = parseTokens(tokens, onFieldLine);
     let syntax = syntaxDiagnostics(parsed.errors, {
       file,
       tokens,
@@ -42,18 +61,14 @@ export function parseMapFile(text: string, file: string): { value: MapFile; diag
       cascadeSources: lexed.problems.filter((p) => p.kind === "unexpected-character"),
     });
     if (parsed.stoppedAt) syntax = withNote(syntax, "too many syntax errors: the rest of the file was not read");
-    const built = buildAst({ cst: parsed.cst, text, file, docs: lexed.docs });
-    return {
-      value: built.value,
-      diagnostics: sortDiagnostics([...lexDiagnostics, ...nestingDiagnostics, ...syntax, ...built.diagnostics]),
-    };
+    return { cst: parsed.cst, diagnostics: [...lexDiagnostics, ...nestingDiagnostics, ...syntax] };
   } catch (e) {
     // Nesting the scan cannot see (thousands of chained `if`s) can still exhaust the stack.
     if (!(e instanceof RangeError)) throw e;
     const first = lexed.tokens[0];
     const span = first ? tokenSpan(first) : startSpan;
     const d = diagnostic("MAP1005", { message: "the file nests expressions too deeply to parse", file, span });
-    return { value: emptyFile(text), diagnostics: sortDiagnostics([...lexDiagnostics, d]) };
+    return { cst: undefined, diagnostics: [...lexDiagnostics, d] };
   }
 }
 

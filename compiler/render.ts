@@ -11,6 +11,7 @@ import type { Span } from "./ast.js";
 import {
   DIAGNOSTICS,
   isDiagnosticCode,
+  sortDiagnostics,
   type CatalogEntry,
   type Diagnostic,
   type DiagnosticCode,
@@ -104,30 +105,44 @@ function isLineNumber(n: number): boolean {
 }
 
 /**
- * Offsets [start, end) of 1-based line `lineNo`, or undefined past the end. Line breaks are
- * \r\n, \n and a lone \r — Chevrotain's default, so line numbers agree with the lexer's.
+ * Where each line of a source text starts. Line breaks are \r\n, \n and a lone \r — Chevrotain's
+ * default, so line numbers agree with the lexer's. Built in one pass, so finding a line costs an
+ * array read however far down the file it is.
  */
-function lineBounds(source: string, lineNo: number): { start: number; end: number } | undefined {
-  let line = 1;
-  let i = 0;
-  const n = source.length;
-  while (line < lineNo) {
-    while (i < n) {
+class LineIndex {
+  readonly #starts: number[] = [0];
+
+  constructor(readonly source: string) {
+    const n = source.length;
+    for (let i = 0; i < n; i++) {
       const c = source.charCodeAt(i);
-      if (c === 0x0a || c === 0x0d) break;
-      i++;
+      if (c === 0x0d && source.charCodeAt(i + 1) === 0x0a) i++;
+      else if (c !== 0x0a && c !== 0x0d) continue;
+      this.#starts.push(i + 1);
     }
-    if (i >= n) return undefined;
-    i += source.charCodeAt(i) === 0x0d && source.charCodeAt(i + 1) === 0x0a ? 2 : 1;
-    line++;
   }
-  let end = i;
-  while (end < n) {
-    const c = source.charCodeAt(end);
-    if (c === 0x0a || c === 0x0d) break;
-    end++;
+
+  /** Offsets [start, end) of 1-based line `lineNo`, or undefined past the end. */
+  bounds(lineNo: number): { start: number; end: number } | undefined {
+    const start = this.#starts[lineNo - 1];
+    if (start === undefined) return undefined;
+    const next = this.#starts[lineNo];
+    if (next === undefined) return { start, end: this.source.length };
+    // The next line starts after the break: step back over \n, \r or \r\n.
+    const crlf = this.source.charCodeAt(next - 1) === 0x0a && this.source.charCodeAt(next - 2) === 0x0d;
+    return { start, end: next - (crlf ? 2 : 1) };
   }
-  return { start: i, end };
+}
+
+/**
+ * The line index of the text last rendered from. Diagnostics of one file are rendered one after the
+ * other with the same text, so one entry turns "scan from the start per diagnostic" into one scan
+ * per file; comparing the same string with itself is a pointer comparison.
+ */
+let lastIndex: LineIndex | undefined;
+function lineIndex(source: string): LineIndex {
+  if (lastIndex?.source !== source) lastIndex = new LineIndex(source);
+  return lastIndex;
 }
 
 /**
@@ -137,7 +152,7 @@ function lineBounds(source: string, lineNo: number): { start: number; end: numbe
  */
 function buildFrame(source: string, span: Span): Frame | undefined {
   if (!isLineNumber(span.line) || !isLineNumber(span.column)) return undefined;
-  const bounds = lineBounds(source, span.line);
+  const bounds = lineIndex(source).bounds(span.line);
   if (bounds === undefined) return undefined;
   const lineLength = bounds.end - bounds.start;
   const startIndex = span.column - 1;
@@ -264,6 +279,34 @@ export function renderDiagnostic(d: Diagnostic, source: string | undefined, opti
   return lines.join("\n");
 }
 
+/** Diagnostics of one file shown as code frames; the rest are counted (all of them are in `--json`). */
+export const MAX_SHOWN_DIAGNOSTICS = 100;
+
+/**
+ * The diagnostics of one file as people read them, in source order: the first
+ * MAX_SHOWN_DIAGNOSTICS as code frames (one string each), then one line counting the rest. A file
+ * with 200,000 mistakes shows the first hundred, like syntax errors, instead of a flood nobody reads.
+ */
+export function* renderFileDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  source: string | undefined,
+  options: RenderOptions,
+  max = MAX_SHOWN_DIAGNOSTICS,
+): Generator<string> {
+  const ordered = sortDiagnostics(diagnostics);
+  for (const d of ordered.slice(0, max)) yield renderDiagnostic(d, source, options);
+  const rest = ordered.slice(max);
+  if (rest.length === 0) return;
+  const c = pc.createColors(options.color);
+  const errors = rest.filter((d) => d.severity === "error").length;
+  const warnings = rest.length - errors;
+  const more = (n: number, word: string): string => (n > 0 ? `${n} more ${word}${n === 1 ? "" : "s"}` : "");
+  const counts = [more(errors, "error"), more(warnings, "warning")].filter(Boolean).join(" and ");
+  const files = new Set(rest.map((d) => d.file));
+  const where = files.size === 1 ? ` in ${clean([...files][0] ?? "")}` : "";
+  yield `${c.bold(`… and ${counts}${where}`)}, not shown (the first ${max} are above; \`--json\` lists every one)`;
+}
+
 // ---- summary --------------------------------------------------------------------------------
 
 /** What `ferry check` counted. `filesWithErrors` is how many of the `files` had at least one error. */
@@ -334,6 +377,29 @@ export function toJson(d: Diagnostic): DiagnosticJson {
     ...(d.label !== undefined ? { label: d.label } : {}),
     ...(d.notes !== undefined && d.notes.length > 0 ? { notes: [...d.notes] } : {}),
   };
+}
+
+/**
+ * `--json` output of many diagnostics, in pieces: the same text as
+ * `JSON.stringify(diagnostics.map(toJson), null, 2)`, without building it as one string (for
+ * 200,000 diagnostics that string alone would be a hundred megabytes or more).
+ */
+export function* jsonChunks(diagnostics: readonly Diagnostic[]): Generator<string> {
+  if (diagnostics.length === 0) {
+    yield "[]";
+    return;
+  }
+  const CHUNK = 64 * 1024;
+  let chunk = "[";
+  for (let i = 0; i < diagnostics.length; i++) {
+    const d = diagnostics[i] as Diagnostic;
+    chunk += `${i === 0 ? "" : ","}\n  ${JSON.stringify(toJson(d), null, 2).replace(/\n/g, "\n  ")}`;
+    if (chunk.length >= CHUNK) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  yield `${chunk}\n]`;
 }
 
 // ---- explain --------------------------------------------------------------------------------

@@ -72,3 +72,125 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   const match = suggest(word, candidates);
   return match === undefined ? undefined : `did you mean \`${match}\`?`;
 }
+
+// ---- long lists -------------------------------------------------------------------------------
+
+/** Up to this many names, a suggestion compares the word with every one (exactly as `suggest`). */
+const EXHAUSTIVE_UP_TO = 256;
+/** Names kept per deletion key of a long list: a shared key (f1 of f10…f19) says little. */
+const MAX_PER_KEY = 16;
+/** Candidates a word of a long list is compared with at most. */
+const MAX_VERIFIED = 32;
+/** Longer words get no suggestion from a long list. */
+const MAX_INDEXED_WORD = 64;
+
+/**
+ * The names of one list (a row's fields, what a mapping writes: lists as long as the file), for many
+ * "did you mean" questions. A short list is scanned in full per question. A long one is indexed once
+ * by its one-character deletions (the symmetric-delete method), so a question costs a few lookups
+ * and at most MAX_VERIFIED comparisons however long the list: a file with thousands of misspelt names
+ * over thousands of fields stays linear. Over a long list only names one slip away (a character
+ * added, dropped, changed or two swapped, ignoring case) are suggested.
+ */
+export class NameIndex {
+  readonly names: readonly string[];
+  #byKey: Map<string, number[]> | undefined;
+
+  constructor(names: Iterable<string>) {
+    this.names = [...names];
+  }
+
+  suggest(word: string): string | undefined {
+    if (this.names.length <= EXHAUSTIVE_UP_TO) return suggest(word, this.names);
+    const lower = word.toLowerCase();
+    const chars = Array.from(lower);
+    if (chars.length === 0 || chars.length > MAX_INDEXED_WORD) return undefined;
+    const index = (this.#byKey ??= this.#index());
+    const found = new Set<number>();
+    for (const key of deletions(lower)) {
+      for (const i of index.get(key) ?? []) {
+        if (found.size >= MAX_VERIFIED) break;
+        found.add(i);
+      }
+    }
+    let best: number | undefined;
+    let bestDistance = Infinity;
+    for (const i of found) {
+      const candidate = this.names[i] as string;
+      if (candidate === word) continue;
+      const distance = slips(chars, Array.from(candidate.toLowerCase()));
+      if (distance !== undefined && (distance < bestDistance || (distance === bestDistance && i < (best ?? Infinity)))) {
+        best = i;
+        bestDistance = distance;
+      }
+    }
+    return best === undefined ? undefined : this.names[best];
+  }
+
+  didYouMean(word: string): string | undefined {
+    const match = this.suggest(word);
+    return match === undefined ? undefined : `did you mean \`${match}\`?`;
+  }
+
+  /** The first `max` names for a "have: a, b, c" note, with the count when there are more. */
+  list(max = 12): string {
+    const shown = this.names.slice(0, max).join(", ");
+    return this.names.length > max ? `${shown}, … (${this.names.length} in all)` : shown;
+  }
+
+  #index(): Map<string, number[]> {
+    const byKey = new Map<string, number[]>();
+    this.names.forEach((name, i) => {
+      // Words up to MAX_INDEXED_WORD code points are asked about, so names one longer can match.
+      if (name.length > 2 * (MAX_INDEXED_WORD + 1)) return;
+      for (const key of deletions(name.toLowerCase())) {
+        const list = byKey.get(key);
+        if (list === undefined) byKey.set(key, [i]);
+        else if (list.length < MAX_PER_KEY && list[list.length - 1] !== i) list.push(i);
+      }
+    });
+    return byKey;
+  }
+}
+
+/** 0 when equal, 1 when one edit or one adjacent swap apart (OSA distance 1), else undefined; linear. */
+function slips(a: readonly string[], b: readonly string[]): 0 | 1 | undefined {
+  if (Math.abs(a.length - b.length) > 1) return undefined;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (i === a.length && i === b.length) return 0;
+  const rest = (x: number, y: number): boolean => {
+    const n = a.length - x;
+    if (n !== b.length - y) return false;
+    for (let k = 0; k < n; k++) if (a[x + k] !== b[y + k]) return false;
+    return true;
+  };
+  if (a.length === b.length) {
+    if (rest(i + 1, i + 1)) return 1; // one changed
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && rest(i + 2, i + 2) ? 1 : undefined; // two swapped
+  }
+  return (a.length > b.length ? rest(i + 1, i) : rest(i, i + 1)) ? 1 : undefined; // one dropped or added
+}
+
+/** The word itself and every word one code point shorter. */
+function deletions(word: string): string[] {
+  const out = [word];
+  for (let i = 0; i < word.length; ) {
+    const width = word.codePointAt(i)! > 0xffff ? 2 : 1;
+    out.push(word.slice(0, i) + word.slice(i + width));
+    i += width;
+  }
+  return out;
+}
+
+const indexes = new WeakMap<object, NameIndex>();
+
+/**
+ * The NameIndex of a list that is asked about many times (a row's fields, a level of written
+ * paths), built on the first question and kept as long as `owner` lives.
+ */
+export function namesOf(owner: object, names: () => Iterable<string>): NameIndex {
+  let index = indexes.get(owner);
+  if (index === undefined) indexes.set(owner, (index = new NameIndex(names())));
+  return index;
+}

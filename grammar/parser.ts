@@ -90,6 +90,9 @@ export class MapParser extends CstParser {
   /** How many more errors may be recorded before the parse is abandoned (see parseTokens). */
   errorBudget = Number.POSITIVE_INFINITY;
 
+  /** Told of each line of a `fields` block as soon as it is parsed (see parseTokens). */
+  onFieldLine: ((field: CstNode) => void) | undefined;
+
   /**
    * Each recovery costs a grammar walk, so megabytes of garbage would take minutes: past the budget
    * the parse stops. (Chevrotain calls this for every error it records; not in its typings.)
@@ -297,7 +300,10 @@ export class MapParser extends CstParser {
   public fieldsBlock = this.RULE("fieldsBlock", () => {
     this.CONSUME(T.Fields, { LABEL: "keyword" });
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.field));
+    this.MANY(() => {
+      const field = this.SUBRULE(this.field);
+      this.ACTION(() => this.onFieldLine?.(field));
+    });
     this.CONSUME(T.RBrace, { LABEL: "close" });
   });
 
@@ -650,24 +656,36 @@ export interface CstParseResult {
 
 /**
  * Parses a token vector into a CST, reusing one parser instance (construction is expensive).
+ * `onFieldLine` sees each top-level field line (a `field` node of a `fields` block) as soon as it is
+ * complete, so a consumer can turn it into something smaller and empty it before the next line is
+ * parsed; a file of 200,000 lines then never holds all their syntax trees at once. It may see nodes
+ * of an abandoned first parse (see below) that the returned CST does not hold.
  * After MAX_SYNTAX_ERRORS it gives up and re-parses only the tokens before the last error, so the
  * CST is still whole for that part. May throw a RangeError on pathological nesting; callers
  * guard the depth first.
  */
-export function parseTokens(tokens: IToken[]): CstParseResult {
-  parser.input = tokens;
-  parser.errorBudget = MAX_SYNTAX_ERRORS;
+export function parseTokens(tokens: IToken[], onFieldLine?: (field: CstNode) => void): CstParseResult {
   try {
-    return { cst: parser.file(), errors: parser.errors, stoppedAt: undefined };
-  } catch (e) {
-    if (!(e instanceof TooManyErrors)) throw e;
+    parser.onFieldLine = onFieldLine;
+    parser.input = tokens;
+    parser.errorBudget = MAX_SYNTAX_ERRORS;
+    try {
+      return { cst: parser.file(), errors: parser.errors, stoppedAt: undefined };
+    } catch (e) {
+      if (!(e instanceof TooManyErrors)) throw e;
+    }
+    const errors = parser.errors;
+    const stoppedAt = errors[errors.length - 1]?.token;
+    const cut = stoppedAt === undefined ? tokens.length : indexAtOrAfter(tokens, stoppedAt.startOffset);
+    parser.input = tokens.slice(0, cut);
+    parser.errorBudget = Number.POSITIVE_INFINITY;
+    return { cst: parser.file(), errors, stoppedAt };
+  } finally {
+    // The shared parser would otherwise hold the last file's tokens until the next parse: for a
+    // large file, hundreds of megabytes kept alive through everything that follows.
+    parser.input = [];
+    parser.onFieldLine = undefined;
   }
-  const errors = parser.errors;
-  const stoppedAt = errors[errors.length - 1]?.token;
-  const cut = stoppedAt === undefined ? tokens.length : indexAtOrAfter(tokens, stoppedAt.startOffset);
-  parser.input = tokens.slice(0, cut);
-  parser.errorBudget = Number.POSITIVE_INFINITY;
-  return { cst: parser.file(), errors, stoppedAt };
 }
 
 /** Index of the first token starting at or after `offset` (EOF and NaN offsets give the end). */

@@ -1,5 +1,5 @@
 import { mingoQuery } from "./lazy.js";
-import type { FlowModule, LookupSpec } from "./types.js";
+import type { FlowModule, LookupSpec, ParamContext } from "./types.js";
 
 export type Document = Readonly<Record<string, unknown>>;
 
@@ -39,26 +39,31 @@ export type LookupAnswers = readonly ReadonlyMap<unknown, unknown>[];
 
 /**
  * Answers every lookup of a page of records with one query per lookup: the keys all records
- * compute are gathered and matched with `$in`, never one query per row.
+ * compute (one per entry for a lookup inside `each`) are gathered and matched with `$in`, never
+ * one query per row. `ctx` is what keys may read besides the record (the window, env, now).
  */
 export async function resolveLookups(
   flow: Pick<FlowModule, "spec" | "lookupKeys">,
   records: readonly unknown[],
   store: CollectionStore,
+  ctx: ParamContext,
 ): Promise<LookupAnswers> {
   const specs = flow.spec.lookups;
   if (specs.length === 0) return [];
   const keys = specs.map(() => new Set<unknown>());
   for (const record of records) {
-    let recordKeys: readonly unknown[];
+    let recordKeys: readonly (readonly unknown[])[];
     try {
-      recordKeys = flow.lookupKeys(record);
+      recordKeys = flow.lookupKeys(record, ctx);
     } catch {
-      // A record whose key cannot be computed fails in `map` with the field's location; skip it here.
+      // Generated modules leave out the keys they cannot compute; a module that throws anyway has
+      // the record fail in `map`, with the field's location.
       continue;
     }
-    recordKeys.forEach((k, i) => {
-      if (k !== null && k !== undefined) keys[i]?.add(k);
+    recordKeys.forEach((list, i) => {
+      const set = keys[i];
+      if (set === undefined || !Array.isArray(list)) return;
+      for (const k of list) if (k !== null && k !== undefined) set.add(k);
     });
   }
   return Promise.all(specs.map((spec, i) => answer(spec, [...(keys[i] ?? [])], store)));

@@ -21,6 +21,35 @@ function numeric(v: unknown, op: string): number {
   throw new PipeError(`\`${op}\` needs numbers`, v);
 }
 
+/** What a value is, for messages: "text", "a number", "a bool", "an object", "a list", "an integer". */
+export function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  switch (typeof v) {
+    case "string":
+      return "text";
+    case "number":
+      return Number.isFinite(v) ? "a number" : String(v);
+    case "bigint":
+      return "an integer";
+    case "boolean":
+      return "a bool";
+    case "object":
+      return v === null ? "null" : "an object";
+    default:
+      return typeof v;
+  }
+}
+
+/**
+ * A scalar as text, for operators that compare or join text (`+`, `matches`, value maps, `<`): an
+ * object or a list has no text of its own, and "[object Object]" must never be matched or written.
+ */
+function scalarText(v: unknown, what: string): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "object" && v !== null) throw new PipeError(`${what} needs text or a number, got ${kindOf(v)}`, v);
+  return String(v);
+}
+
 /** Thrown inside a transform when a required field computes to null. */
 export class MissingValue extends Error {
   constructor() {
@@ -43,8 +72,8 @@ export const ops = Object.freeze({
   /** Ordering: numbers numerically, text by code point; a null operand makes the comparison false. */
   compare: (op: "<" | "<=" | ">" | ">=", a: unknown, b: unknown): boolean => {
     if (isNil(a) || isNil(b)) return false;
-    const x = typeof a === "number" ? a : String(a);
-    const y = typeof b === "number" ? b : String(b);
+    const x = typeof a === "number" ? a : scalarText(a, `\`${op}\``);
+    const y = typeof b === "number" ? b : scalarText(b, `\`${op}\``);
     if (typeof x !== typeof y) throw new PipeError(`cannot compare ${typeof a} with ${typeof b}`, a);
     switch (op) {
       case "<": return x < y;
@@ -70,7 +99,7 @@ export const ops = Object.freeze({
 
   /** `+`: adds numbers, joins text (null counts as ""); null + number is null. */
   plus: (a: unknown, b: unknown): Nullable<string | number> => {
-    if (typeof a === "string" || typeof b === "string") return (isNil(a) ? "" : String(a)) + (isNil(b) ? "" : String(b));
+    if (typeof a === "string" || typeof b === "string") return (isNil(a) ? "" : scalarText(a, "`+`")) + (isNil(b) ? "" : scalarText(b, "`+`"));
     if (isNil(a) || isNil(b)) return null;
     return numeric(a, "+") + numeric(b, "+");
   },
@@ -78,11 +107,11 @@ export const ops = Object.freeze({
   negate: (v: unknown): Nullable<number> => (isNil(v) ? null : -numeric(v, "-")),
 
   /** `value matches /re/`: null never matches. */
-  matches: (re: RegExp, v: unknown): boolean => !isNil(v) && re.test(typeof v === "string" ? v : String(v)),
+  matches: (re: RegExp, v: unknown): boolean => !isNil(v) && re.test(scalarText(v, "`matches`")),
 
   /** A value-map table lookup: keys are compared as text. */
   table: <V, E>(table: ReadonlyMap<string | null, V>, v: unknown, otherwise: E): V | E => {
-    const hit = table.get(isNil(v) ? null : String(v));
+    const hit = table.get(isNil(v) ? null : scalarText(v, "a value map"));
     return hit === undefined ? otherwise : hit;
   },
 
@@ -99,49 +128,90 @@ export const ops = Object.freeze({
   /** Builds one entry per element of a list; a missing list gives no entries. */
   each: <T>(v: unknown, build: (element: unknown) => T): T[] => {
     if (isNil(v)) return [];
-    if (!Array.isArray(v)) throw new PipeError("not a list", v);
+    if (!Array.isArray(v)) throw new PipeError(`got ${kindOf(v)}, not a list`, v);
     return v.map(build);
   },
 
+  /** The elements of a list, as `each` walks them (none for a missing list). */
+  list: (v: unknown): readonly unknown[] => {
+    if (isNil(v)) return [];
+    if (!Array.isArray(v)) throw new PipeError(`got ${kindOf(v)}, not a list`, v);
+    return v;
+  },
+
   /** A value-map key: values are compared as text. */
-  key: (v: unknown): string | null => (isNil(v) ? null : String(v)),
+  key: (v: unknown): string | null => (isNil(v) ? null : scalarText(v, "a value map")),
 
   missing: (): MissingValue => new MissingValue(),
 });
 
-/** Checked conversions at the boundary between untyped values (lookups, JSONata, open columns) and typed fields. */
+/**
+ * The run-time types of the language, checked where data enters a transform (paths, lookups,
+ * JSONata) and where a field's value is not certain by construction. A value of the type passes; a
+ * conversion happens only where nothing is lost: a number becomes its decimal text in a text field.
+ * Anything else fails the row naming what it got (an object where text is declared, text where a
+ * number is), and the row becomes a dead letter: a mapping converts explicitly with a pipe.
+ *
+ * Integers beyond 2^53 are read losslessly as bigints: they pass `int` and `number` as they are (so
+ * no digit is lost on the way to the target; the types say `number`, which every smaller integer
+ * is) and become their digits as text.
+ *
+ * Each check is one `typeof` on the fast path; the rest is out of line, so the check inlines.
+ */
 export const coerce = Object.freeze({
-  string: (v: unknown): Nullable<string> => {
-    if (isNil(v)) return null;
-    if (typeof v === "string") return v;
-    if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
-    throw new PipeError("not text", v);
-  },
-  number: (v: unknown): Nullable<number> => (isNil(v) || v === "" ? null : numeric(v, "number")),
-  int: (v: unknown): Nullable<number> => {
-    if (isNil(v) || v === "") return null;
-    const n = numeric(v, "int");
-    if (!Number.isInteger(n)) throw new PipeError("not a whole number", v);
-    return n;
-  },
+  string: (v: unknown): Nullable<string> => (typeof v === "string" ? v : toText(v)),
+  int: (v: unknown): Nullable<number> => (typeof v === "number" && Number.isInteger(v) ? v : toInt(v)),
+  number: (v: unknown): Nullable<number> => (typeof v === "number" && Number.isFinite(v) ? v : toNumber(v)),
   bool: (v: unknown): Nullable<boolean> => {
-    if (isNil(v)) return null;
-    if (typeof v === "boolean") return v;
-    if (v === "true" || v === 1 || v === "1") return true;
-    if (v === "false" || v === 0 || v === "0") return false;
-    throw new PipeError("not true or false", v);
+    if (typeof v === "boolean" || isNil(v)) return v ?? null;
+    throw new PipeError(`got ${kindOf(v)}, not a bool`, v);
   },
   object: (v: unknown): Nullable<Record<string, unknown>> => {
     if (isNil(v)) return null;
     if (typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
-    throw new PipeError("not an object", v);
+    throw new PipeError(`got ${kindOf(v)}, not an object`, v);
   },
   array: (v: unknown): Nullable<unknown[]> => {
     if (isNil(v)) return null;
     if (Array.isArray(v)) return v;
-    throw new PipeError("not a list", v);
+    throw new PipeError(`got ${kindOf(v)}, not a list`, v);
+  },
+  /** A base-data reference read as data: an object whose `key` is text or a number. */
+  ref: <K extends string>(v: unknown, key: K): { [P in K]: string | number } | null => {
+    if (isNil(v)) return null;
+    if (typeof v !== "object" || Array.isArray(v)) throw new PipeError(`got ${kindOf(v)}, not a reference ({"${key}": …})`, v);
+    const k = (v as Record<string, unknown>)[key];
+    if (typeof k !== "string" && typeof k !== "number") throw new PipeError(`a reference without a ${key} of text or a number`, v);
+    return v as { [P in K]: string | number };
+  },
+  /** The key of a reference (`x | ref(FNumber)`): text or a number; a bigint as its digits. */
+  key: (v: unknown): string | number | null => {
+    if (typeof v === "string" || isNil(v)) return v ?? null;
+    if (typeof v === "number" && Number.isFinite(v)) return v;
+    if (typeof v === "bigint") return v.toString();
+    throw new PipeError(`got ${kindOf(v)}, not a reference key (text or a number)`, v);
   },
 });
+
+function toText(v: unknown): Nullable<string> {
+  if (isNil(v)) return null;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  if (typeof v === "bigint") return v.toString();
+  throw new PipeError(`got ${kindOf(v)}, not text${typeof v === "boolean" ? " (convert it with `| string`)" : ""}`, v);
+}
+
+function toNumber(v: unknown): Nullable<number> {
+  if (isNil(v)) return null;
+  if (typeof v === "bigint") return v as unknown as number;
+  throw new PipeError(`got ${kindOf(v)}, not a number${typeof v === "string" ? " (convert it with `| number`)" : ""}`, v);
+}
+
+function toInt(v: unknown): Nullable<number> {
+  if (isNil(v)) return null;
+  if (typeof v === "bigint") return v as unknown as number;
+  if (typeof v === "number" && Number.isFinite(v)) throw new PipeError("got a number with a fraction, not an integer (convert it with `| int` or `| round(0)`)", v);
+  throw new PipeError(`got ${kindOf(v)}, not an integer${typeof v === "string" ? " (convert it with `| int`)" : ""}`, v);
+}
 
 /** Wraps whatever a transform threw into a {@link MapError} naming the field and its `.map` location. */
 export function fieldError(spec: FlowSpec, at: number, error: unknown): Error {

@@ -121,8 +121,11 @@ export interface ParamContext {
 export interface MapContext extends ParamContext {
   /** The value lookup `index` found for `key`, or undefined when nothing matched. */
   lookup(index: number, key: unknown): unknown;
-  /** The value of JSONata expression `index` for the current record. */
-  jsonata(index: number): unknown;
+  /**
+   * The value of JSONata expression `index` for `input`: the current record, or an entry of the
+   * `each` the expression sits in (see {@link FlowModule.jsonataInputs}).
+   */
+  jsonata(index: number, input: unknown): unknown;
 }
 
 /** A `check` rule the mapped row failed. */
@@ -135,7 +138,16 @@ export interface CheckFailure {
 export interface FlowModule<S = unknown, T = unknown> {
   readonly spec: FlowSpec;
   params(ctx: ParamContext): Record<string, Scalar>;
-  lookupKeys(src: S): readonly unknown[];
+  /**
+   * Per lookup (in spec.lookups order), the keys a record needs: one, or one per entry of the
+   * `each` the lookup sits in. A key that cannot be computed is left out (`map` then reports it).
+   */
+  lookupKeys(src: S, ctx: ParamContext): readonly (readonly unknown[])[];
+  /**
+   * Per JSONata expression (in spec.jsonata order), what it is evaluated against: the record, or
+   * each element of the `each` it sits in. Absent: every expression is evaluated against the record.
+   */
+  jsonataInputs?(src: S): readonly (readonly unknown[])[];
   map(src: S, ctx: MapContext): T;
   check(row: T): readonly CheckFailure[];
 }

@@ -1,7 +1,7 @@
 import { checkFiles, findMapFiles, writeModules } from "../../compiler/project.js";
 import { renderDiagnostic } from "../../compiler/render.js";
 import { colors, elapsed, EXIT, plural, useColor, type Io } from "../io.js";
-import { report } from "../report.js";
+import { printDiagnostics, report } from "../report.js";
 
 export interface BuildOptions {
   readonly out: string;
@@ -12,9 +12,7 @@ export function buildCommand(io: Io, paths: readonly string[], options: BuildOpt
   const started = process.hrtime.bigint();
   const results = checkFiles(findMapFiles(paths, io.cwd), io.cwd);
   if (results.some((r) => !r.model)) return report(io, results, started);
-  for (const r of results) {
-    for (const d of r.diagnostics) io.stderr.write(`${renderDiagnostic(d, r.text, { color: useColor(io) })}\n\n`);
-  }
+  printDiagnostics(io, results);
   const { written, diagnostics } = writeModules(results, options.out, io.cwd);
   for (const d of diagnostics) io.stderr.write(`${renderDiagnostic(d, undefined, { color: useColor(io) })}\n\n`);
   const c = colors(io);

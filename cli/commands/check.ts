@@ -1,14 +1,14 @@
 import { checkFiles, findMapFiles } from "../../compiler/project.js";
 import type { Io } from "../io.js";
-import { report } from "../report.js";
+import { report, reportJson } from "../report.js";
 
 export interface CheckOptions {
   readonly json?: boolean;
 }
 
 /** `ferry check [paths..]` */
-export function checkCommand(io: Io, paths: readonly string[], options: CheckOptions): number {
+export async function checkCommand(io: Io, paths: readonly string[], options: CheckOptions): Promise<number> {
   const started = process.hrtime.bigint();
   const results = checkFiles(findMapFiles(paths, io.cwd), io.cwd);
-  return report(io, results, started, options.json);
+  return options.json ? reportJson(io, results) : report(io, results, started);
 }

@@ -1,8 +1,7 @@
 import { checkDocs, DOCS_FORMATS, isDocsFormat, writeDocs } from "../../compiler/docs/index.js";
 import { checkFiles, findMapFiles } from "../../compiler/project.js";
-import { renderDiagnostic } from "../../compiler/render.js";
-import { colors, elapsed, EXIT, plural, useColor, type Io } from "../io.js";
-import { report } from "../report.js";
+import { colors, elapsed, EXIT, plural, type Io } from "../io.js";
+import { printDiagnostics, report } from "../report.js";
 
 const LIST_AT_MOST = 12;
 
@@ -29,9 +28,7 @@ export function docsCommand(io: Io, paths: readonly string[], options: DocsOptio
   const results = checkFiles(findMapFiles(paths, io.cwd), io.cwd);
   if (results.some((r) => !r.model || r.diagnostics.some((d) => d.severity === "error"))) return report(io, results, started);
   // Warnings do not stop the docs, but they are worth seeing, as with `ferry build`.
-  for (const r of results) {
-    for (const d of r.diagnostics) io.stderr.write(`${renderDiagnostic(d, r.text, { color: useColor(io) })}\n\n`);
-  }
+  printDiagnostics(io, results);
   const c = colors(io);
 
   if (options.check) {

@@ -1,7 +1,7 @@
 import type * as ast from "../ast.js";
 import type { RecordSchema } from "../../connectors/catalog.js";
 import type { ExampleModel, FieldModel, JsonValue } from "../model.js";
-import { didYouMean } from "../suggest.js";
+import { didYouMean, namesOf } from "../suggest.js";
 import { listNames, type Reporter } from "./context.js";
 import { firstNonLiteral, literalValue } from "./literal.js";
 
@@ -99,10 +99,10 @@ function checkOutputKeys(reporter: Reporter, obj: ast.ObjectLit, tree: WrittenTr
     const key = entry.key.text;
     const child = tree.children.get(key);
     if (!child) {
-      const names = [...tree.children.keys()];
+      const written = namesOf(tree.children, () => tree.children.keys());
       reporter.report("MAP2010", entry.key.span, `\`${prefix}${key}\` is not a field this mapping writes`, {
-        hint: didYouMean(key, names),
-        notes: [`written${prefix ? ` under ${prefix.slice(0, -1)}` : ""}: ${listNames(names)}`],
+        hint: written.didYouMean(key),
+        notes: [`written${prefix ? ` under ${prefix.slice(0, -1)}` : ""}: ${written.list()}`],
       });
       continue;
     }

@@ -1,12 +1,23 @@
 import { jsonata } from "../../runtime/lazy.js";
 import type * as ast from "../ast.js";
 import type { FieldSchema, OpenKeys, RecordSchema } from "../../connectors/catalog.js";
-import type { Expr, LookupModel, ValueType } from "../model.js";
-import { didYouMean } from "../suggest.js";
+import { walkExpr, type EntryScope, type Expr, type JsonataModel, type LookupModel, type ValueType } from "../model.js";
+import { didYouMean, namesOf } from "../suggest.js";
 import { FUNCTIONS, findPipe, PIPES, DATE_TOKENS, type ArgKind } from "./builtins.js";
 import { listNames, type Reporter } from "./context.js";
 import { literalValue } from "./literal.js";
 import { ANY, describe, isNumeric, isTextual, join, nonNull, type } from "./types.js";
+
+/** An `each` the names of an expression are inside. */
+export interface EntryContext extends EntryScope {
+  /** The element's schema, when the catalog describes it. */
+  readonly element: RecordSchema | undefined;
+  /**
+   * The list walked, as a path from the record (`root` undefined) or from the element of the `each`
+   * numbered `root`: a path that goes on through it reads a list as if it were one element.
+   */
+  readonly walks: { readonly root: number | undefined; readonly path: readonly string[] } | undefined;
+}
 
 /** What the names of an expression refer to. */
 export interface Scope {
@@ -15,20 +26,29 @@ export interface Scope {
   /** undefined when the source operation is unknown (already reported): names are not checked. */
   readonly source: RecordSchema | undefined;
   readonly hasWindow: boolean;
-  /** Inside `each … as d { }`: the alias and the element's schema. */
-  readonly alias?: { readonly name: string; readonly element: RecordSchema | undefined };
+  /** Inside `each … as d { }`: the enclosing entries, outermost first. */
+  readonly entries?: readonly EntryContext[];
   /** For check rules: the row's fields (dotted target path → type). */
   readonly row?: ReadonlyMap<string, ValueType>;
 }
+
+/** What a scope kind cannot use, for MAP2029. */
+const UNAVAILABLE: Readonly<Record<Scope["kind"], string>> = {
+  field: "",
+  param: "request parameters are computed before any record is read",
+  check: "check rules read only the mapped row",
+};
 
 const MAX_WHERE_DEPTH = 8;
 
 /** Types expressions and resolves their names, reporting every problem it finds. */
 export class ExprChecker {
   readonly lookups: LookupModel[] = [];
-  readonly jsonata: string[] = [];
+  readonly jsonata: JsonataModel[] = [];
   /** Whether the last path resolved through a pattern-allowed key (see Expr "source".open). */
   private lastOpen = false;
+  /** Paths read from the record (root undefined) or an entry's element (root: its each), for {@link readsThroughLists}. */
+  private readonly reads: { root: number | undefined; path: readonly string[]; expr: ast.PathExpr; skip: number }[] = [];
 
   constructor(private readonly reporter: Reporter) {}
 
@@ -91,7 +111,7 @@ export class ExprChecker {
       case "lookup":
         return this.lookup(e, scope);
       case "jsonata":
-        return this.jsonataExpr(e);
+        return this.jsonataExpr(e, scope);
     }
   }
 
@@ -99,11 +119,22 @@ export class ExprChecker {
     const names = e.segments.map((s) => s.text);
     const first = e.segments[0];
     if (!first) return { k: "literal", value: null, type: ANY };
+    const bracket = e.segments.find((s) => s.array);
+    if (bracket) {
+      this.reporter.report("MAP2028", bracket.span, `\`${bracket.text}[]\` reads a list as one value`, {
+        label: "not a single value",
+        hint: `read each element with \`each ${names.slice(0, e.segments.indexOf(bracket) + 1).join(".")} as x { … x.${names.slice(e.segments.indexOf(bracket) + 1).join(".") || "…"} … }\``,
+      });
+      return { k: "literal", value: null, type: ANY };
+    }
     if (scope.kind === "check") return this.rowPath(e, names, scope);
-    if (scope.alias && !first.quoted && first.text === scope.alias.name) {
+    const entry = first.quoted ? undefined : innermost(scope, first.text);
+    if (entry) {
       const rest = e.segments.slice(1);
-      const t = scope.alias.element && rest.length > 0 ? this.resolve(rest, scope.alias.element, `${scope.alias.name} entries`) : ANY;
-      return { k: "alias", alias: scope.alias.name, path: names.slice(1), type: t };
+      if (this.throughList(e, { root: entry.each, path: names.slice(1) }, 1, scope)) return { k: "literal", value: null, type: ANY };
+      this.reads.push({ root: entry.each, path: names.slice(1), expr: e, skip: 1 });
+      const t = entry.element && rest.length > 0 ? this.resolve(rest, entry.element, `${entry.alias} entries`) : ANY;
+      return { k: "alias", alias: entry.alias, each: entry.each, path: names.slice(1), type: t };
     }
     if (!first.quoted && first.text === "window") {
       const part = e.segments[1]?.text;
@@ -118,9 +149,71 @@ export class ExprChecker {
       }
       return { k: "window", part: part === "end" ? "end" : "start", type: type("datetime") };
     }
+    if (this.throughList(e, { root: undefined, path: names }, 0, scope)) return { k: "literal", value: null, type: ANY };
+    this.reads.push({ root: undefined, path: names, expr: e, skip: 0 });
     this.lastOpen = false;
     const t = scope.source ? this.resolve(e.segments, scope.source, scope.source.title) : ANY;
     return { k: "source", path: names, type: t, open: this.lastOpen };
+  }
+
+  /**
+   * Whether a path goes on through the list an enclosing `each` walks (`items.sku` inside
+   * `each items as d`): that reads the list as if it were one element, always null at run time.
+   * Reported (MAP2028) with the alias that reads the element. `skip` segments precede the path.
+   */
+  private throughList(e: ast.PathExpr, read: { root: number | undefined; path: readonly string[] }, skip: number, scope: Scope): boolean {
+    const entries = scope.entries ?? [];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i] as EntryContext;
+      const list = entry.walks;
+      if (!list || list.root !== read.root || read.path.length <= list.path.length) continue;
+      if (!list.path.every((seg, i) => read.path[i] === seg)) continue;
+      const at = e.segments[skip + list.path.length] ?? e.segments[0];
+      const rest = read.path.slice(list.path.length).join(".");
+      this.reporter.report("MAP2028", at ? at.span : e.span, `\`${read.path.slice(0, list.path.length).join(".")}\` is the list this \`each\` walks, not one of its elements`, {
+        label: "a field of the list, not of an element",
+        hint: `read the element through its name: \`${entry.alias}.${rest}\``,
+      });
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Reports (MAP2028) the paths read anywhere in the flow that go on through a list some `each`
+   * walks (`details.item_code` beside `each details as d`): where the catalog cannot say a field
+   * is a list, an `each` over it says so. Reads inside that `each` were reported as they were read.
+   * Linear: each read looks its own prefixes up.
+   */
+  readsThroughLists(lists: readonly { readonly root: number | undefined; readonly path: readonly string[]; readonly line: number }[]): void {
+    const key = (root: number | undefined, path: readonly string[]): string => `${root ?? ""}\u0001${path.join("\u0000")}`;
+    const known = new Map(lists.map((l) => [key(l.root, l.path), l]));
+    if (known.size === 0) return;
+    for (const read of this.reads) {
+      for (let n = 1; n < read.path.length; n++) {
+        const list = known.get(key(read.root, read.path.slice(0, n)));
+        if (!list) continue;
+        const at = read.expr.segments[read.skip + n] ?? read.expr.segments[0];
+        const listText = read.path.slice(0, n).join(".");
+        this.reporter.report("MAP2028", at ? at.span : read.expr.span, `\`${listText}\` is a list (an \`each\` on line ${list.line} walks it): a path through it reads no element`, {
+          label: "a field of the list, not of an element",
+          hint: `read it inside \`each ${listText} as x { … x.${read.path.slice(n).join(".")} … }\``,
+        });
+        break;
+      }
+    }
+  }
+
+  /**
+   * Reports (MAP2029) a value the scope cannot compute: what needs a record (lookups, JSONata) in
+   * request parameters, and anything beyond the row in check rules. True when reported.
+   */
+  private unavailable(span: ast.Expr["span"], what: string, scope: Scope, needsRecord: boolean): boolean {
+    if (scope.kind === "field" || (scope.kind === "param" && !needsRecord)) return false;
+    this.reporter.report("MAP2029", span, `${what} cannot be used here: ${UNAVAILABLE[scope.kind]}`, {
+      hint: scope.kind === "check" ? "compute the value in a field line and check that field" : "compute it in a field line instead",
+    });
+    return true;
   }
 
   /** Resolves a path against a record schema, reporting the first unknown segment. */
@@ -138,6 +231,13 @@ export class ExprChecker {
         fields = field.fields;
         open = field.openKeys;
         where = `${field.name}`;
+        if (field.type === "array" && seg !== segments[segments.length - 1]) {
+          this.reporter.report("MAP2028", seg.span, `\`${field.name}\` is a list: a path through it reads no element`, {
+            label: "a list",
+            hint: `read each element with \`each ${segments.slice(0, segments.indexOf(seg) + 1).map((s) => s.text).join(".")} as x { … x.${segments.slice(segments.indexOf(seg) + 1).map((s) => s.text).join(".")} … }\``,
+          });
+          return ANY;
+        }
         if (field.type !== "object" && field.type !== "array" && seg !== segments[segments.length - 1]) {
           this.reporter.report("MAP2001", seg.span, `\`${field.name}\` is a ${field.type}, it has no fields`, {
             label: "not an object",
@@ -170,9 +270,10 @@ export class ExprChecker {
     const dotted = names.join(".");
     const t = row.get(dotted);
     if (!t) {
+      const written = namesOf(row, () => row.keys());
       this.reporter.report("MAP2025", e.span, `check rule names \`${dotted}\`, which this mapping does not write`, {
-        hint: didYouMean(dotted, row.keys()),
-        notes: [`the row has: ${listNames([...row.keys()])}`],
+        hint: written.didYouMean(dotted),
+        notes: [`the row has: ${written.list()}`],
       });
       return { k: "row", path: names, type: ANY };
     }
@@ -328,6 +429,7 @@ export class ExprChecker {
         hint: fn.description,
       });
     }
+    this.unavailable(e.span, `\`${fn.name}()\``, scope, false);
     if (fn.name === "now") return { k: "now", type: type("datetime") };
     const arg = e.args[0];
     if (!arg || arg.kind !== "string") {
@@ -338,6 +440,7 @@ export class ExprChecker {
   }
 
   private lookup(e: ast.LookupExpr, scope: Scope): Expr {
+    if (this.unavailable(e.span, "a lookup", scope, true)) return { k: "literal", value: null, type: ANY };
     if (e.store.text !== "mongo") {
       this.reporter.report("MAP2018", e.store.span, `unknown lookup store \`${e.store.text}\``, { hint: didYouMean(e.store.text, ["mongo"]) ?? "the store is `mongo`" });
     }
@@ -365,6 +468,16 @@ export class ExprChecker {
       }
       keyPath = entry.key.text;
       key = this.check(compared, scope);
+      // Keys are gathered for a whole page before any lookup is answered or JSONata evaluated.
+      let early: Expr | undefined;
+      walkExpr(key, (x) => {
+        if (!early && (x.k === "lookup" || x.k === "jsonata")) early = x;
+      });
+      if (early) {
+        this.reporter.report("MAP2018", compared.span, `a lookup's key cannot use ${early.k === "lookup" ? "another lookup" : "JSONata"}`, {
+          hint: "keys are computed for the whole page before lookups are answered and JSONata runs; compare with a record field",
+        });
+      }
     }
     if (keyPath === undefined || !key) {
       if (e.where.entries.every((x) => literalValue(x.value) !== undefined)) {
@@ -386,12 +499,14 @@ export class ExprChecker {
       where,
       find: e.find.segments.map((s) => s.text).join("."),
       span: e.span,
+      entries: entryScopes(scope),
     });
     // Documents are schemaless: what `find` yields is known only at run time.
     return { k: "lookup", index, key, else: otherwise, type: type("any", otherwise ? otherwise.type.nullable : true) };
   }
 
-  private jsonataExpr(e: ast.JsonataExpr): Expr {
+  private jsonataExpr(e: ast.JsonataExpr, scope: Scope): Expr {
+    if (this.unavailable(e.span, "`jsonata`", scope, true)) return { k: "literal", value: null, type: ANY };
     try {
       jsonata(e.source.value);
     } catch (err) {
@@ -399,9 +514,21 @@ export class ExprChecker {
       this.reporter.report("MAP2019", e.source.span, `invalid JSONata: ${message}`);
     }
     const index = this.jsonata.length;
-    this.jsonata.push(e.source.value);
+    this.jsonata.push({ index, source: e.source.value, entries: entryScopes(scope) });
     return { k: "jsonata", index, type: ANY };
   }
+}
+
+/** The innermost enclosing entry named `alias`: an inner `each` may reuse an outer one's name. */
+function innermost(scope: Scope, alias: string): EntryContext | undefined {
+  const entries = scope.entries ?? [];
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]?.alias === alias) return entries[i];
+  return undefined;
+}
+
+/** The entries of a scope as the model keeps them. */
+function entryScopes(scope: Scope): EntryScope[] {
+  return (scope.entries ?? []).map(({ each, alias, source }) => ({ each, alias, source }));
 }
 
 /** The record-dependent value of a where entry: `{ $eq: x }` or a plain `x`. */

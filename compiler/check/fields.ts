@@ -4,7 +4,7 @@ import type { FieldSchema, FieldType, OpenKeys, RecordSchema } from "../../conne
 import type { EachModel, Expr, FieldModel, ValueType } from "../model.js";
 import { didYouMean } from "../suggest.js";
 import { headOf, listNames, type Reporter } from "./context.js";
-import type { ExprChecker, Scope } from "./expr.js";
+import type { EntryContext, ExprChecker, Scope } from "./expr.js";
 import { assignProblem, conversionHint, describe, FIELD_TYPES, isFieldType, sameKind, type } from "./types.js";
 
 /** What a target path resolved to in the target's schema. */
@@ -43,6 +43,9 @@ export class FieldsChecker {
   private checkLines(decls: readonly ast.FieldDecl[], level: Level | undefined, scope: Scope, prefix: string): FieldModel[] {
     const out: FieldModel[] = [];
     const seen = new Map<string, ast.FieldDecl>();
+    // Every proper dotted prefix of a path written so far → the first path under it, so an overlap
+    // (`a` and `a.b`) is found by looking up a path's own prefixes, not by scanning earlier lines.
+    const under = new Map<string, string>();
     for (const decl of decls) {
       const path = decl.target.segments.map((s) => s.text);
       const display = prefix + path.join(".");
@@ -55,7 +58,8 @@ export class FieldsChecker {
         });
         continue;
       }
-      const conflict = [...seen.keys()].find((k) => k.startsWith(`${display}.`) || display.startsWith(`${k}.`));
+      const prefixes = dottedPrefixes(display);
+      const conflict = under.get(display) ?? prefixes.find((p) => seen.has(p));
       if (conflict) {
         this.reporter.report("MAP2021", decl.target.span, `\`${display}\` and \`${conflict}\` overlap`, {
           hint: "write only the nested paths",
@@ -63,6 +67,14 @@ export class FieldsChecker {
         continue;
       }
       seen.set(display, decl);
+      for (const p of prefixes) if (!under.has(p)) under.set(p, display);
+      const bracket = decl.target.segments.find((seg) => seg.array);
+      if (bracket) {
+        this.reporter.report("MAP2028", bracket.span, `\`${bracket.text}[]\` is not written by a path: entries are built with \`each\``, {
+          hint: `write \`${bracket.text} : array <- each <list> as x { ${path.slice(decl.target.segments.indexOf(bracket) + 1).join(".") || "…"} <- … }\``,
+        });
+        continue;
+      }
       const field = this.checkLine(decl, path, display, level, scope);
       if (field) out.push(field);
     }
@@ -94,7 +106,7 @@ export class FieldsChecker {
     let value: Expr | EachModel;
     let valueType: ValueType;
     if (decl.value.kind === "each") {
-      value = this.checkEach(decl.value, slot, display, scope);
+      value = this.checkEach(decl.value, index, slot, display, scope);
       valueType = type("array");
       if (fieldType && fieldType !== "array") {
         this.reporter.report("MAP2006", decl.value.span, `\`each\` builds a list, but \`${display}\` is a ${fieldType} field`);
@@ -157,31 +169,23 @@ export class FieldsChecker {
     }
   }
 
-  private checkEach(e: ast.EachExpr, slot: TargetSlot, display: string, scope: Scope): EachModel {
+  private checkEach(e: ast.EachExpr, index: number, slot: TargetSlot, display: string, scope: Scope): EachModel {
     const source = this.exprs.check(e.source, scope);
     if (source.type.base !== "array" && source.type.base !== "any") {
       this.reporter.report("MAP2022", e.source.span, `\`each\` needs a list, \`${e.source.segments.map((s) => s.text).join(".")}\` is ${describe(source.type)}`);
     }
-    const elementFields = this.elementSchema(e.source, scope);
-    const inner: Scope = {
-      ...scope,
-      alias: { name: e.alias.text, element: elementFields },
-    };
+    // The list is a path of the record or of an enclosing entry's element: the element's schema and
+    // the path a value must not go on through come from there.
+    const outer = source.k === "alias" ? scope.entries?.find((x) => x.each === source.each) : undefined;
+    const from = source.k === "source" ? scope.source : source.k === "alias" ? outer?.element : undefined;
+    const walks = source.k === "source" ? { root: undefined, path: source.path } : source.k === "alias" ? { root: source.each, path: source.path } : undefined;
+    const entry: EntryContext = { each: index, alias: e.alias.text, source, element: elementSchema(from, walks?.path ?? []), walks };
+    const inner: Scope = { ...scope, entries: [...(scope.entries ?? []), entry] };
     const level = slot.schema?.fields
       ? { fields: slot.schema.fields, open: slot.schema.openKeys, title: `${display} entries` }
       : undefined;
     const fields = this.checkLines(e.fields, level, inner, `${display}[].`);
-    return { k: "each", source: source.k === "source" || source.k === "alias" ? source.path : [], alias: e.alias.text, fields };
-  }
-
-  private elementSchema(path: ast.PathExpr, scope: Scope): RecordSchema | undefined {
-    let fields = scope.source?.fields;
-    let found: FieldSchema | undefined;
-    for (const seg of path.segments) {
-      found = fields?.find((f) => f.name === seg.text);
-      fields = found?.fields;
-    }
-    return found?.fields ? { title: `${found.name} entries`, fields: found.fields, openKeys: found.openKeys } : undefined;
+    return { k: "each", source, alias: e.alias.text, fields };
   }
 
   private resolveTarget(segments: readonly ast.PathSegment[], level: Level): TargetSlot {
@@ -225,4 +229,22 @@ export class FieldsChecker {
       });
     }
   }
+}
+
+/** The schema of the elements of the list at `path` of `schema`, when the catalog describes them. */
+function elementSchema(schema: RecordSchema | undefined, path: readonly string[]): RecordSchema | undefined {
+  let fields = schema?.fields;
+  let found: FieldSchema | undefined;
+  for (const seg of path) {
+    found = fields?.find((f) => f.name === seg);
+    fields = found?.fields;
+  }
+  return found?.fields ? { title: `${found.name} entries`, fields: found.fields, openKeys: found.openKeys } : undefined;
+}
+
+/** `a`, `a.b` for `a.b.c`: the texts before each dot. */
+function dottedPrefixes(display: string): string[] {
+  const out: string[] = [];
+  for (let i = display.indexOf("."); i >= 0; i = display.indexOf(".", i + 1)) out.push(display.slice(0, i));
+  return out;
 }

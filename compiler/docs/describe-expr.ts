@@ -130,7 +130,7 @@ export function describeExpr(e: Expr, scope: ExprScope): string {
       return `lookup ${l.collection} where ${conditions} → ${l.find}${l.otherwise !== undefined ? ` else ${l.otherwise}` : ""}`;
     }
     case "jsonata":
-      return `jsonata ${JSON.stringify(scope.flow.jsonata[e.index] ?? "")}`;
+      return `jsonata ${JSON.stringify(scope.flow.jsonata[e.index]?.source ?? "")}`;
     case "object":
       return `{ ${e.entries.map(([k, v]) => `${k}: ${describeExpr(v, scope)}`).join(", ")} }`;
     case "array":

@@ -255,11 +255,13 @@ function isEach(value: FieldModel["value"]): value is EachModel {
   return value.k === "each";
 }
 
-// An `each` inside another iterates a path of the outer element (the checker resolves it against
-// the alias), so it is shown under the outer list.
+// An `each` over a path of an outer element is shown under the outer list (`items[].parts`); one
+// over a path of the record, as that path.
 function eachSource(each: EachModel, scope: ExprScope): string {
-  const outer = [...scope.aliases.values()].at(-1);
-  return outer !== undefined ? [outer, ...each.source].join(".") : each.source.join(".");
+  const list = each.source;
+  if (list.k === "alias") return [scope.aliases.get(list.alias) ?? list.alias, ...list.path].join(".");
+  if (list.k === "source") return list.path.join(".");
+  return describeExpr(list, scope);
 }
 
 function typeText(t: ValueType): string {

@@ -1,12 +1,16 @@
-import type { Expr, ValueType } from "../model.js";
+import type { BaseType, Expr, JsonataModel, ValueType } from "../model.js";
 import { assertNever } from "../ast.js";
 import { accessor, literal, propertyKey } from "./names.js";
 
 /** How names in an expression reach their data in generated code. */
 export interface EmitScope {
-  /** The variable holding the record (`src`), the row (`row`) or an `each` element. */
+  /** The variable holding the record (`src`) or the row (`row`); `each` elements are `e<index>`. */
   readonly record: string;
-  readonly alias?: { readonly name: string; readonly variable: string };
+}
+
+/** The variable generated code keeps the element of `each` field `index` in. */
+export function entryVariable(index: number): string {
+  return `e${index}`;
 }
 
 const ARITH = new Set(["-", "*", "/", "%"]);
@@ -42,6 +46,103 @@ export function tsType(t: ValueType): string {
   return t.nullable && base !== "unknown" && base !== "null" ? `${base} | null` : base;
 }
 
+/**
+ * The type a value certainly has at run time when it is not null, whatever the record holds, or
+ * undefined when only a check can tell. Data from outside (paths, lookups, JSONata) is converted to
+ * its checked type where it is read, so it is certain after that; literals, operators and pipes
+ * produce what they promise.
+ */
+export function sureType(e: Expr): BaseType | undefined {
+  switch (e.k) {
+    case "literal":
+    case "window":
+    case "now":
+    case "env":
+    case "object":
+    case "array":
+    case "ref":
+    case "matches":
+      return e.type.base === "any" ? undefined : e.type.base;
+    case "source":
+    case "alias":
+      return e.path.length === 0 || e.type.base === "any" ? undefined : e.type.base;
+    case "row":
+    case "lookup":
+    case "jsonata":
+      return undefined;
+    case "unary":
+      if (e.op === "!") return "bool";
+      return sureType(e.operand) === "int" ? "int" : "number";
+    case "binary": {
+      if (["==", "!=", "<", "<=", ">", ">=", "&&", "||"].includes(e.op)) return "bool";
+      const a = sureType(e.left);
+      const b = sureType(e.right);
+      if (e.op === "??") return same(a, b);
+      if (e.op === "+") {
+        // `+` joins text when either side is text, adds when both are numbers.
+        if (isText(a) || isText(b)) return "string";
+        return a !== undefined && b !== undefined && isNumber(a) && isNumber(b) ? (a === "int" && b === "int" ? "int" : "number") : undefined;
+      }
+      return a === "int" && b === "int" && e.op !== "/" ? "int" : "number";
+    }
+    case "if":
+      return same(sureType(e.then), sureType(e.else));
+    case "map": {
+      let t: BaseType | undefined | null = null;
+      for (const [, v] of e.entries) t = t === null ? sureType(v) : same(t, sureType(v));
+      if (e.else) t = t === null ? sureType(e.else) : same(t, sureType(e.else));
+      return t ?? undefined;
+    }
+    case "pipe":
+      switch (e.name) {
+        case "default":
+          return same(sureType(e.input), e.args[0] ? sureType(e.args[0]) : undefined);
+        case "map":
+          return undefined;
+        default:
+          // Every other pipe returns what its signature says (text, numbers, lists) or null.
+          return e.type.base === "any" || e.type.base === "null" ? undefined : e.type.base;
+      }
+    default:
+      return assertNever(e);
+  }
+}
+
+function same(a: BaseType | undefined, b: BaseType | undefined): BaseType | undefined {
+  if (a === "null") return b;
+  if (b === "null") return a;
+  if (a === b) return a;
+  if (a !== undefined && b !== undefined && isNumber(a) && isNumber(b)) return "number";
+  if (a !== undefined && b !== undefined && isText(a) && isText(b)) return "string";
+  return undefined;
+}
+
+function isText(t: BaseType | undefined): boolean {
+  return t === "string" || t === "date" || t === "datetime";
+}
+
+function isNumber(t: BaseType): boolean {
+  return t === "int" || t === "number";
+}
+
+/** Whether a value certainly of type `sure` may be written to a field of type `field` as it is. */
+export function fits(sure: BaseType | undefined, field: BaseType): boolean {
+  if (sure === undefined) return false;
+  if (sure === "null" || sure === field) return true;
+  switch (field) {
+    case "string":
+    case "date":
+    case "datetime":
+      return isText(sure);
+    case "number":
+      return sure === "int";
+    case "object":
+      return sure === "ref";
+    default:
+      return false;
+  }
+}
+
 /** Whether a value is never null, whatever the record holds. */
 export function certain(e: Expr): boolean {
   switch (e.k) {
@@ -69,15 +170,17 @@ export class ExprEmitter {
   readonly declarations: string[] = [];
   private readonly names = new Map<string, string>();
 
+  /** @param jsonata the flow's JSONata expressions: each is evaluated against its innermost entry. */
+  constructor(private readonly jsonata: readonly JsonataModel[] = []) {}
+
   emit(e: Expr, scope: EmitScope): string {
     switch (e.k) {
       case "literal":
         return literal(e.value);
       case "source":
-        // Keys allowed by pattern carry whatever the system sends: convert to the checked type.
         return this.path(scope.record, e.path, e.type, e.open !== true);
       case "alias":
-        return this.path(scope.alias?.variable ?? scope.record, e.path, e.type, false);
+        return this.path(entryVariable(e.each), e.path, e.type, false);
       case "row":
         // The row is typed by the Target interface: plain property reads.
         return `${scope.record}${e.path.map((seg, i) => (i === 0 ? accessor(seg) : `?.${accessor(seg).replace(/^\./, "")}`)).join("")}`;
@@ -101,16 +204,24 @@ export class ExprEmitter {
         const args = [this.emit(e.input, scope), ...e.args.map((a) => this.emit(a, scope))];
         return `p.${e.name === "default" ? "default" : e.name}(${args.join(", ")})`;
       }
-      case "ref":
+      case "ref": {
+        // The key of a reference is text or a number, whatever the input turned out to be.
+        const sure = sureType(e.input);
+        const input = this.emit(e.input, scope);
+        const key = sure === "string" || sure === "date" || sure === "datetime" || sure === "int" || sure === "number" ? input : `c.key(${input})`;
         // A value that cannot be null needs no null test: a plain object literal is fastest.
-        if (certain(e.input)) return `{ ${propertyKey(e.key)}: ${this.emit(e.input, scope)} }`;
-        return `p.ref(${this.emit(e.input, scope)}, ${literal(e.key)})`;
+        if (certain(e.input) && key === input) return `{ ${propertyKey(e.key)}: ${input} }`;
+        return `p.ref(${key}, ${literal(e.key)})`;
+      }
       case "map":
         return this.valueMap(e, scope);
       case "lookup":
         return `(ctx.lookup(${e.index}, ${this.emit(e.key, scope)}) ?? ${e.else ? this.emit(e.else, scope) : "null"})`;
-      case "jsonata":
-        return `ctx.jsonata(${e.index})`;
+      case "jsonata": {
+        // Evaluated beforehand against the innermost entry (or the record): the runtime keys its values by input.
+        const innermost = this.jsonata[e.index]?.entries.at(-1);
+        return `ctx.jsonata(${e.index}, ${innermost ? entryVariable(innermost.each) : scope.record})`;
+      }
       case "object":
         return `{ ${e.entries.map(([k, v]) => `${propertyKey(k)}: ${this.emit(v, scope)}`).join(", ")} }`;
       case "array":
@@ -127,20 +238,24 @@ export class ExprEmitter {
   }
 
   /**
-   * A path: a top-level record field is read directly (typed by the Source interface); deeper or
-   * untyped paths go through `o.get`, and their value is converted to the checked type.
+   * A path: a top-level record field is a property read (typed by the Source interface); deeper or
+   * untyped paths go through `o.get`. Either way the value is checked against its type where it is
+   * read: what a system sends is data, and the catalog's type a promise only a check can keep.
    */
   private path(variable: string, path: readonly string[], t: ValueType, typedRoot: boolean): string {
     const [first] = path;
     if (first === undefined) return variable;
     if (typedRoot && path.length === 1) {
       const read = `${variable}${accessor(first)}`;
-      return t.nullable ? `(${read} ?? null)` : read;
+      return t.base === "any" ? `(${read} ?? null)` : this.convert(read, t);
     }
     return this.convert(`o.get(${variable}, ${JSON.stringify(path)})`, t);
   }
 
-  /** Converts an untyped value into the checked type (a checked conversion, failing the row on bad data). */
+  /**
+   * Checks a value against a type at run time (ferry/runtime `coerce`): the value when it has the
+   * type, a number as its decimal text for text, null as null; anything else fails the row.
+   */
   convert(code: string, t: ValueType): string {
     switch (t.base) {
       case "string":
@@ -153,8 +268,9 @@ export class ExprEmitter {
         return `c.number(${code})`;
       case "bool":
         return `c.bool(${code})`;
-      case "object":
       case "ref":
+        return `c.ref(${code}, ${literal(t.refKey ?? "FNumber")})`;
+      case "object":
         return `c.object(${code})`;
       case "array":
         return `c.array(${code})`;
@@ -185,7 +301,7 @@ export class ExprEmitter {
     const input = this.emit(e.input, scope);
     const otherwise = e.else ? this.emit(e.else, scope) : "null";
     const constant = e.entries.every(([, v]) => v.k === "literal");
-    if (constant && e.input.type.base === "string" && e.entries.every(([, v]) => certain(v))) {
+    if (constant && isText(sureType(e.input)) && e.entries.every(([, v]) => certain(v))) {
       // Text keys need no conversion: a Map lookup on the value itself.
       const rows = e.entries.map(([k, v]) => `[${literal(k)}, ${this.emit(v, scope)}]`).join(", ");
       const valueType = [...new Set(e.entries.map(([, v]) => tsType(v.type)))].join(" | ") || "never";

@@ -1,26 +1,19 @@
-import { createRequire } from "node:module";
-import type * as TsMorph from "ts-morph";
 import type { OptionalKind, Project, PropertySignatureStructure, SourceFile } from "ts-morph";
 import type { FieldSchema, RecordSchema } from "../../connectors/catalog.js";
-import { walkExpr, type EachModel, type Expr, type FieldModel, type FlowModel } from "../model.js";
+import { walkExpr, type EachModel, type EntryScope, type Expr, type FieldModel, type FlowModel } from "../model.js";
 import type { FlowSpec } from "../../runtime/types.js";
-import { certain, ExprEmitter, tsBase, tsType, type EmitScope } from "./expr.js";
+import { certain, entryVariable, ExprEmitter, fits, sureType, tsBase, tsType, type EmitScope } from "./expr.js";
 import { accessor, docText, literal, propertyKey, propertyName } from "./names.js";
+import { onRelease, tsMorph } from "../ts-morph.js";
 
 export interface EmitOptions {
   /** Module specifier of the runtime, `ferry/runtime` unless told otherwise. */
   readonly runtime?: string;
 }
 
-// ts-morph (and the TypeScript it bundles) takes a while to load: only commands that emit pay for it.
-const require = createRequire(import.meta.url);
-let morph: typeof TsMorph | undefined;
-function tsMorph(): typeof TsMorph {
-  return (morph ??= require("ts-morph") as typeof TsMorph);
-}
-
 // One in-memory project for the process: ts-morph projects are costly to create.
 let project: Project | undefined;
+onRelease(() => (project = undefined));
 function scratch(): SourceFile {
   const { IndentationText, Project } = tsMorph();
   project ??= new Project({
@@ -34,10 +27,11 @@ function scratch(): SourceFile {
 /** Writes the TypeScript module of one checked flow. Output depends only on the model. */
 export function emitModule(model: FlowModel, options: EmitOptions = {}): string {
   const file = scratch();
-  const exprs = new ExprEmitter();
+  const exprs = new ExprEmitter(model.jsonata);
   const bodies = {
     params: paramsBody(model, exprs),
     lookupKeys: lookupKeysBody(model, exprs),
+    jsonataInputs: jsonataInputsBody(model, exprs),
     map: mapBody(model, exprs),
     check: checkBody(model, exprs),
   };
@@ -88,10 +82,21 @@ export function emitModule(model: FlowModel, options: EmitOptions = {}): string 
   file.addFunction({
     name: "lookupKeys",
     isExported: true,
-    docs: ["The key each lookup compares, per record; the runtime answers all keys of a page with one query."],
-    parameters: [{ name: model.lookups.length ? "src" : "_src", type: "Source" }],
-    returnType: "readonly unknown[]",
+    docs: ["The keys each lookup compares for a record (one per entry inside `each`); the runtime answers all keys of a page with one query."],
+    parameters: [
+      { name: model.lookups.length ? "src" : "_src", type: "Source" },
+      { name: model.lookups.some((l) => usesCtx(l.key) || l.entries.some((e) => usesCtx(e.source))) ? "ctx" : "_ctx", type: "ParamContext" },
+    ],
+    returnType: "readonly (readonly unknown[])[]",
     statements: bodies.lookupKeys,
+  });
+  file.addFunction({
+    name: "jsonataInputs",
+    isExported: true,
+    docs: ["What each JSONata expression is evaluated against for a record: the record, or each entry of the `each` it sits in."],
+    parameters: [{ name: model.jsonata.length ? "src" : "_src", type: "Source" }],
+    returnType: "readonly (readonly unknown[])[]",
+    statements: bodies.jsonataInputs,
   });
   file.addFunction({
     name: "map",
@@ -191,25 +196,30 @@ function targetProperties(fields: readonly FieldModel[]): OptionalKind<PropertyS
 }
 
 function fieldTsType(f: FieldModel): string {
-  if (f.value.k === "each") {
-    return `Array<{ ${f.value.fields.map((x) => `${propertyName(x.path.join("."))}${x.optional ? "?" : ""}: ${fieldTsType(x)};`).join(" ")} }>`;
-  }
+  if (f.value.k === "each") return `Array<${entryTsType(f.value)}>`;
   if (f.type.base === "ref") {
     const key = f.type.refKey ?? "FNumber";
-    const v = f.value.k === "ref" ? tsBase(f.value.input.type) : "string | number";
-    return `{ ${propertyName(key)}: ${v === "unknown" || v === "null" ? "string | number" : v} }`;
+    // What the ref pipe's key certainly is (see ExprEmitter "ref"); a key only a check can tell is text or a number.
+    const sure = f.value.k === "ref" ? sureType(f.value.input) : undefined;
+    const v = sure === "int" || sure === "number" ? "number" : sure === "string" || sure === "date" || sure === "datetime" ? "string" : "string | number";
+    return `{ ${propertyName(key)}: ${v} }`;
   }
   return tsBase(f.type);
 }
 
-/** The value a field computes, converted to the field's type when the checker could not prove it. */
+/** One entry of an `each`: its fields, nested as their paths are (as the Target interface). */
+function entryTsType(each: EachModel): string {
+  return `{ ${targetProperties(each.fields).map((p) => `${p.name}${p.hasQuestionToken ? "?" : ""}: ${String(p.type)};`).join(" ")} }`;
+}
+
+/**
+ * The value a field computes. Unless its type is certain by construction (see sureType), it is
+ * checked against the field's type where it is computed: a value of another type fails the row
+ * with the field's name and what it got, instead of reaching the target.
+ */
 function fieldValue(f: FieldModel, e: Expr, exprs: ExprEmitter, scope: EmitScope): string {
   const code = exprs.emit(e, scope);
-  if (f.type.base === "any" || f.type.base === e.type.base) return code;
-  const sameTs = tsBase(f.type) === tsBase(e.type) && e.type.base !== "ref";
-  if (sameTs || (f.type.base === "number" && e.type.base === "int")) return code;
-  if (f.type.base === "ref" && e.type.base === "ref") return code;
-  if (f.type.base === "object" && e.type.base === "ref") return code;
+  if (f.type.base === "any" || fits(sureType(e), f.type.base)) return code;
   return exprs.convert(code, f.type);
 }
 
@@ -218,12 +228,11 @@ function fieldStatements(fields: readonly FieldModel[], exprs: ExprEmitter, scop
     out.push(`at = ${f.index}; // ${docText(f.display)}`);
     if (f.value.k === "each") {
       const inner: string[] = [];
-      const alias = { name: f.value.alias, variable: `e${f.index}` };
-      fieldStatements(f.value.fields, exprs, { ...scope, alias }, inner);
-      const row = objectLiteral(f.value.fields);
-      const source = f.value.source.length ? `o.get(${scope.record}, ${JSON.stringify(f.value.source)})` : "null";
-      out.push(`const f${f.index} = o.each(${source}, (${alias.variable}: unknown) => {`, ...inner.map((l) => `  ${l}`));
-      out.push(`  const entry: ${fieldTsType(f).replace(/^Array<(.*)>$/s, "$1")} = ${row.literal};`, ...row.optional.map((l) => `  ${l.replace(/^out/, "entry")}`), "  return entry;", "});");
+      const element = entryVariable(f.index);
+      fieldStatements(f.value.fields, exprs, scope, inner);
+      const row = objectLiteral(f.value.fields, "entry");
+      out.push(`const f${f.index} = o.each(${exprs.emit(f.value.source, scope)}, (${element}: unknown) => {`, ...inner.map((l) => `  ${l}`));
+      out.push(`  const entry: ${entryTsType(f.value)} = ${row.literal};`, ...row.optional.map((l) => `  ${l}`), "  return entry;", "});");
       continue;
     }
     out.push(`const f${f.index} = ${fieldValue(f, f.value, exprs, scope)};`);
@@ -232,14 +241,14 @@ function fieldStatements(fields: readonly FieldModel[], exprs: ExprEmitter, scop
   }
 }
 
-/** The row as one object literal of its required fields; optional fields are set when not null. */
-function objectLiteral(fields: readonly FieldModel[]): { literal: string; optional: string[] } {
+/** A row (or entry) as one object literal of its required fields; optional fields are set on `target` when not null. */
+function objectLiteral(fields: readonly FieldModel[], target: string): { literal: string; optional: string[] } {
   interface Node { field?: FieldModel; children: Map<string, Node> }
   const root: Node = { children: new Map() };
   const optional: string[] = [];
   for (const f of fields) {
     if (f.optional && f.value.k !== "each") {
-      optional.push(`if (f${f.index} != null) out${f.path.map(accessor).join("")} = f${f.index};`);
+      optional.push(`if (f${f.index} != null) ${target}${f.path.map(accessor).join("")} = f${f.index};`);
     }
     let node = root;
     const path = f.optional && f.value.k !== "each" ? f.path.slice(0, -1) : f.path;
@@ -251,14 +260,14 @@ function objectLiteral(fields: readonly FieldModel[]): { literal: string; option
     if (!(f.optional && f.value.k !== "each")) node.field = f;
   }
   const write = (node: Node): string =>
-    node.field ? `f${node.field.index}` : `{ ${[...node.children].map(([k, n]) => `${propertyKey(k)}: ${write(n)}`).join(", ")} }`;
+    node.field ? `f${node.field.index}` : node.children.size === 0 ? "{}" : `{ ${[...node.children].map(([k, n]) => `${propertyKey(k)}: ${write(n)}`).join(", ")} }`;
   return { literal: write(root), optional };
 }
 
 function mapBody(model: FlowModel, exprs: ExprEmitter): string[] {
   const lines: string[] = [];
   fieldStatements(model.fields, exprs, { record: "src" }, lines);
-  const row = objectLiteral(model.fields);
+  const row = objectLiteral(model.fields, "out");
   return [
     "let at = -1;",
     "try {",
@@ -281,8 +290,49 @@ function scalar(code: string, e: Expr): string {
   return ["object", "array", "ref", "any"].includes(e.type.base) ? `c.string(${code})` : code;
 }
 
+/**
+ * Per lookup, the keys a record needs: one, or one per entry of the `each` the lookup sits in.
+ * Each key is computed on its own: a key that cannot be computed (it fails `map` where it is used,
+ * with the field's location) must not cost the other lookups or entries theirs.
+ */
 function lookupKeysBody(model: FlowModel, exprs: ExprEmitter): string[] {
-  return [`return [${model.lookups.map((l) => exprs.emit(l.key, { record: "src" })).join(", ")}];`];
+  if (model.lookups.length === 0) return ["return [];"];
+  const lines: string[] = [];
+  for (const l of model.lookups) {
+    lines.push(`const k${l.index}: unknown[] = [];`);
+    // One statement per block: the printer would part the lines of a block with blank lines.
+    lines.push(perEntry(l.entries, exprs, [`k${l.index}.push(${exprs.emit(l.key, { record: "src" })});`], true).join("\n"));
+  }
+  lines.push(`return [${model.lookups.map((l) => `k${l.index}`).join(", ")}];`);
+  return lines;
+}
+
+/** Per JSONata expression, what it is evaluated against: the record, or every element of its innermost `each`. */
+function jsonataInputsBody(model: FlowModel, exprs: ExprEmitter): string[] {
+  if (model.jsonata.length === 0) return ["return [];"];
+  const lines: string[] = [];
+  for (const j of model.jsonata) {
+    const innermost = j.entries.at(-1);
+    if (!innermost) continue;
+    lines.push(`const j${j.index}: unknown[] = [];`);
+    lines.push(perEntry(j.entries, exprs, [`j${j.index}.push(${entryVariable(innermost.each)});`], false).join("\n"));
+  }
+  lines.push(`return [${model.jsonata.map((j) => (j.entries.length ? `j${j.index}` : "[src]")).join(", ")}];`);
+  return lines;
+}
+
+/**
+ * `body` once per element of nested `entries` (outermost first), each element in its `e<index>`;
+ * at the top level, once. A failure is skipped (each run of `body` on its own when `guard`): `map`
+ * meets the same failure and reports it with the field's location.
+ */
+function perEntry(entries: readonly EntryScope[], exprs: ExprEmitter, body: readonly string[], guard: boolean): string[] {
+  let inner = guard ? ["try {", ...body.map((l) => `  ${l}`), "} catch {", "  // map() fails this record with the field's location", "}"] : [...body];
+  for (const entry of [...entries].reverse()) {
+    inner = [`for (const ${entryVariable(entry.each)} of o.list(${exprs.emit(entry.source, { record: "src" })})) {`, ...inner.map((l) => `  ${l}`), "}"];
+  }
+  if (entries.length === 0) return inner;
+  return ["try {", ...inner.map((l) => `  ${l}`), "} catch {", "  // a list that is not one: map() fails this record where the `each` reads it", "}"];
 }
 
 function checkBody(model: FlowModel, exprs: ExprEmitter): string[] {
@@ -323,7 +373,7 @@ export function flowSpec(model: FlowModel): FlowSpec {
       line: l.span.line,
       column: l.span.column,
     })),
-    jsonata: model.jsonata,
+    jsonata: model.jsonata.map((j) => j.source),
     checks: model.checks.map((c) => ({ message: c.message, line: c.span.line, column: c.span.column })),
   };
 }

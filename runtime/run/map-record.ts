@@ -1,4 +1,5 @@
 import { jsonata } from "../lazy.js";
+import { evaluateJsonata, type JsonataValues } from "../jsonata-values.js";
 import { readPath, resolveLookups, type CollectionStore, type LookupAnswers } from "../lookups.js";
 import { previewOf } from "../state/storable.js";
 import { contentHash } from "./hash.js";
@@ -9,8 +10,6 @@ export type Mapped =
   | { readonly ok: true; readonly row: unknown }
   | { readonly ok: false; readonly stage: "map" | "check"; readonly reason: string; readonly row: unknown };
 
-const NO_VALUES: readonly unknown[] = [];
-
 /**
  * Maps and checks records the way `ferry run` and `ferry replay` both must: lookups answered once per
  * page, JSONata fields evaluated per record, every failure of a single record (a pipe that cannot
@@ -20,16 +19,16 @@ const NO_VALUES: readonly unknown[] = [];
  * are swapped in, so mapping allocates nothing per record for it.
  */
 export class RecordMapper {
-  readonly #flow: Pick<FlowModule, "spec" | "map" | "check" | "lookupKeys">;
+  readonly #flow: Pick<FlowModule, "spec" | "map" | "check" | "lookupKeys" | "jsonataInputs">;
   readonly #expressions: readonly ReturnType<typeof jsonata>[];
   #answers: LookupAnswers = [];
-  #values: readonly unknown[] = NO_VALUES;
+  #values: JsonataValues = [];
   readonly #ctx: MapContext;
 
-  constructor(flow: Pick<FlowModule, "spec" | "map" | "check" | "lookupKeys">, params: ParamContext) {
+  constructor(flow: Pick<FlowModule, "spec" | "map" | "check" | "lookupKeys" | "jsonataInputs">, params: ParamContext) {
     this.#flow = flow;
     this.#expressions = flow.spec.jsonata.map((source) => jsonata(source));
-    this.#ctx = { ...params, lookup: (i, k) => this.#answers[i]?.get(k), jsonata: (i) => this.#values[i] };
+    this.#ctx = { ...params, lookup: (i, k) => this.#answers[i]?.get(k), jsonata: (i, input) => this.#values[i]?.get(input) };
   }
 
   /** Whether mapping needs {@link mapAsync}: JSONata is asynchronous, the generated code is not. */
@@ -39,7 +38,7 @@ export class RecordMapper {
 
   /** Answers the lookups of the records about to be mapped, with one query per lookup. */
   async prepare(records: readonly unknown[], collections: CollectionStore): Promise<void> {
-    this.#answers = await resolveLookups(this.#flow, records, collections);
+    this.#answers = await resolveLookups(this.#flow, records, collections, this.#ctx);
   }
 
   /** Maps a record of a flow without JSONata fields; flows with them use {@link mapAsync}. */
@@ -57,7 +56,7 @@ export class RecordMapper {
 
   async mapAsync(record: unknown): Promise<Mapped> {
     try {
-      this.#values = await Promise.all(this.#expressions.map((e) => e.evaluate(record)));
+      this.#values = await evaluateJsonata(this.#flow, this.#expressions, record);
     } catch (error) {
       return { ok: false, stage: "map", reason: reasonOf(error), row: null };
     }

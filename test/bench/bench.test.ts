@@ -5,7 +5,7 @@ import { sameValue } from "../../bench/equal.js";
 import { shopToCustomer, type GuanyiShop, type KingdeeCustomer } from "../../bench/handwritten.js";
 import { GUANYI_JSONATA } from "../../bench/jsonata-expression.js";
 import { generateShops, TYPE_NAMES } from "../../bench/records.js";
-import { compileSource } from "../../compiler/compile.js";
+import { checkSource, compileSource } from "../../compiler/compile.js";
 import { loadModule } from "../../compiler/examples.js";
 import type { FlowModule, MapContext } from "../../runtime/index.js";
 import { ROOT, SEED_FILES } from "../support/seeds.js";
@@ -45,5 +45,23 @@ describe("bench", () => {
     expect(sameValue({ a: { b: 1 } }, Object.assign(Object.create(null) as object, { a: { b: 1 } }))).toBe(true);
     expect(sameValue({ a: 1 }, { a: 1, b: undefined })).toBe(false);
     expect(sameValue({ a: "1" }, { a: 1 })).toBe(false);
+  });
+});
+
+describe("check_scale inputs", () => {
+  it("a file of duplicate lines is that size, every copy after the first a MAP2003", async () => {
+    const { duplicatesFile } = await import("../../bench/check-scale.js");
+    const { text, lines } = duplicatesFile(20_000);
+    expect(text.length).toBeGreaterThanOrEqual(20_000);
+    expect(text.length).toBeLessThan(20_100);
+    const codes = checkSource(text, "dup.map").diagnostics.map((d) => d.code);
+    expect(codes).toEqual(Array.from({ length: lines - 1 }, () => "MAP2003"));
+  });
+
+  it("a file of valid fields checks clean", async () => {
+    const { validFieldsFile } = await import("../../bench/check-scale.js");
+    const result = checkSource(validFieldsFile(500), "valid.map");
+    expect(result.diagnostics).toEqual([]);
+    expect(result.model?.fields).toHaveLength(501);
   });
 });

@@ -33,8 +33,8 @@ describe("runtime bench", () => {
   });
 
   it("selects sections with FERRY_BENCH_ONLY, all by default, refusing unknown names", () => {
-    expect([...selectedSections(undefined)]).toEqual(["check", "build", "transform", "end_to_end", "memory", "seed_flows", "docs"]);
-    expect([...selectedSections("")]).toHaveLength(7);
+    expect([...selectedSections(undefined)]).toEqual(["check", "build", "transform", "end_to_end", "memory", "memory_cold", "check_scale", "seed_flows", "docs"]);
+    expect([...selectedSections("")]).toHaveLength(9);
     expect([...selectedSections("end_to_end, memory")]).toEqual(["end_to_end", "memory"]);
     expect(() => selectedSections("memory,speed")).toThrow(/speed/);
   });

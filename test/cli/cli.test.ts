@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -69,6 +69,23 @@ describe("ferry check", () => {
         line: 23, column: 29, endLine: 23, endColumn: 33, hint: "did you mean `name`?",
       }),
     ]);
+  });
+
+  it("shows the first 100 diagnostics of a file and counts the rest; --json carries them all", async () => {
+    const lines = Array.from({ length: 150 }, () => "  FName        : string  <- name\n").join("");
+    const file = write("many.map", mutate(seed("guanyi"), '  FName        : string  <- name                  "客户名称"\n', `  FName        : string  <- name\n${lines}`));
+    const run = await ferry(["check", file], { cwd: scratch });
+    expect(run.code).toBe(1);
+    const frames = run.stderr.match(/^error\[MAP2003\]/gm) ?? [];
+    expect(frames).toHaveLength(100);
+    expect(run.stderr).toContain("--> many.map:24:3"); // the first duplicate, in source order
+    expect(run.stderr).not.toContain("--> many.map:124:3");
+    expect(run.stderr).toContain("… and 50 more errors in many.map, not shown (the first 100 are above; `--json` lists every one)");
+    expect(run.stderr).toMatch(/error: 150 errors in 1 file/);
+    const json = await ferry(["check", "--json", file], { cwd: scratch });
+    const all = JSON.parse(json.stdout) as { code: string; line: number }[];
+    expect(all).toHaveLength(150);
+    expect(all.map((d) => d.line)).toEqual(Array.from({ length: 150 }, (_, i) => 24 + i));
   });
 
   it("colours only on a terminal, and never with NO_COLOR", async () => {
@@ -173,6 +190,26 @@ describe("the ferry bin", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
     expect(execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("compiles a flow for `ferry run` in a child process and caches it, diagnostics and all", () => {
+    const bin = `${ROOT}bin/ferry.js`;
+    if (!existsSync(`${ROOT}dist/compiler/compile-child.js`)) throw new Error("dist/ is missing: run `npm run build` (npm test does)");
+    const cache = join(scratch, "child-cache");
+    const env = { ...process.env, NO_COLOR: "1", FERRY_CACHE_DIR: cache, FERRY_STATE_DIR: join(scratch, "child-state"), FERRY_HTTP_URL: "" };
+    const flow = write("child.map", readFileSync(`${ROOT}test/fixtures/flows/shops.map`, "utf8"));
+    // No FERRY_HTTP_URL: the run stops at the missing variable, after the flow was compiled.
+    const run = spawnSync(process.execPath, [bin, "run", flow, "--dry-run"], { cwd: scratch, encoding: "utf8", env });
+    expect(run.stderr).toContain("FERRY_HTTP_URL");
+    expect(run.status).toBe(2);
+    const files = readdirSync(cache);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(join(cache, files[0] ?? ""), "utf8")).toMatch(/function map\(src, ctx\)|function map\(src, _ctx\)/);
+    const broken = write("child-broken.map", mutate(readFileSync(`${ROOT}test/fixtures/flows/shops.map`, "utf8"), "<- name", "<- name | uppr"));
+    const bad = spawnSync(process.execPath, [bin, "run", broken], { cwd: scratch, encoding: "utf8", env });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("error[MAP2004]: unknown pipe `uppr`");
+    expect(bad.stderr).toMatch(/\n\d+ \|   name : string  <- name \| uppr\n/);
   });
 
   it("ends quietly when the reader of its output goes away (`ferry explain | head -1`)", async () => {

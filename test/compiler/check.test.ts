@@ -98,3 +98,46 @@ describe("checker diagnostics", () => {
     expect(codes("").map((d) => d.code)).toEqual(["MAP2013", "MAP2013", "MAP2013", "MAP2013"]);
   });
 });
+
+describe("overlapping target paths (MAP2021)", () => {
+  const flow = (lines: string) => `mapping m "M"\nsource http "/a" { id id }\ntarget http "/b" { idcheck k }\nfields {\n  k : string <- k\n${lines}}\n`;
+  const overlaps = (lines: string) =>
+    checkSource(flow(lines), "m.map").diagnostics.filter((d) => d.code === "MAP2021").map((d) => [d.span.line, d.message]);
+
+  it.each([
+    ["a nested path after its parent", "  a : string <- x\n  a.b : string <- y\n", [[7, "`a.b` and `a` overlap"]]],
+    ["a parent after its nested path", "  a.b.c : string <- y\n  a : string <- x\n", [[7, "`a` and `a.b.c` overlap"]]],
+    ["a middle path", "  a.b.c : string <- y\n  a.b.d : string <- y\n  a.b : string <- x\n", [[8, "`a.b` and `a.b.c` overlap"]]],
+    ["siblings and look-alike names do not", "  a.b : string <- x\n  a.c : string <- x\n  ab : string <- x\n  a.bc : string <- x\n", []],
+  ])("%s", (_name, lines, expected) => {
+    expect(overlaps(lines)).toEqual(expected);
+  });
+});
+
+describe("values that cannot be computed where they are written", () => {
+  const flow = (params: string, fields: string, rules: string) =>
+    `mapping m "M"\nsource http "/a" { params { ${params} }\n  window from .. to\n  id id }\ntarget http "/b" { idcheck k }\nfields {\n  k : string <- k\n  ${fields}\n}\n${rules ? `check {\n  ${rules}\n}\n` : ""}`;
+  const found = (params: string, fields: string, rules = "") =>
+    checkSource(flow(params, fields, rules), "m.map").diagnostics.map((d) => [d.code, d.message]);
+  const LOOKUP = 'lookup mongo("g", where: { "a": { $eq: "x" | trim } }, find: b)';
+
+  it.each([
+    ["a lookup in request parameters", `p <- ${LOOKUP}`, "", "", ["MAP2029", "a lookup cannot be used here: request parameters are computed before any record is read"]],
+    ["JSONata in request parameters", 'p <- jsonata "1"', "", "", ["MAP2029", "`jsonata` cannot be used here: request parameters are computed before any record is read"]],
+    ["a lookup in a check rule", 'p <- "1"', "", `${LOOKUP} != null "m"`, ["MAP2029", "a lookup cannot be used here: check rules read only the mapped row"]],
+    ["JSONata in a check rule", 'p <- "1"', "", 'jsonata "1" != null "m"', ["MAP2029", "`jsonata` cannot be used here: check rules read only the mapped row"]],
+    ["now() in a check rule", 'p <- "1"', "", 'now() != "" "m"', ["MAP2029", "`now()` cannot be used here: check rules read only the mapped row"]],
+    ["env() in a check rule", 'p <- "1"', "", 'env("X") != "" "m"', ["MAP2029", "`env()` cannot be used here: check rules read only the mapped row"]],
+    ["JSONata in a lookup key", 'p <- "1"', 'x : string? <- lookup mongo("g", where: { "a": { $eq: jsonata "k" } }, find: b)', "", ["MAP2018", "a lookup's key cannot use JSONata"]],
+    ["a lookup in a lookup key", 'p <- "1"', `x : string? <- lookup mongo("g", where: { "a": { $eq: ${LOOKUP} } }, find: b)`, "", ["MAP2018", "a lookup's key cannot use another lookup"]],
+  ])("%s is refused", (_name, params, fields, rules, expected) => {
+    expect(found(params, fields, rules)).toEqual([expected]);
+  });
+
+  it.each([
+    ["the window, env() and now() in request parameters", 'p <- window.start  q <- env("X")  r <- now()', "", ""],
+    ["the window, env() and now() in a lookup key", 'p <- "1"', 'x : string? <- lookup mongo("g", where: { "a": { $eq: window.start + env("X") + now() } }, find: b)', ""],
+  ])("%s are fine", (_name, params, fields, rules) => {
+    expect(found(params, fields, rules)).toEqual([]);
+  });
+});

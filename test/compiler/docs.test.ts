@@ -159,6 +159,26 @@ fields {
   });
 });
 
+describe("nested entry tables", () => {
+  it("show a list of the outer element under the outer list, and a list of the record as its path", () => {
+    const text = [
+      'mapping nested "Nested"',
+      'source http "/orders" { id id }',
+      'target http "/sales" { idcheck no }',
+      "fields {",
+      "  no : string <- no",
+      "  lines : array <- each items as d {",
+      "    parts : array <- each d.parts as p { pn : string <- p.n }",
+      "    tops : array <- each parts as t { tn : string <- t.n }",
+      "  }",
+      "}",
+    ].join("\n");
+    const page = renderDocs([result(text, "nested.map")], OUT, "md", ROOT).get("flows/nested.md") ?? "";
+    expect(page).toContain("each element of items\\[\\].parts (as p)");
+    expect(page).toContain("each element of parts (as t)");
+  });
+});
+
 describe("escaping", () => {
   const HOSTILE = "<script>alert(1)</script> \"dq\" 'sq' `bt` & | * _ [x](y) #";
 

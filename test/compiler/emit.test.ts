@@ -44,7 +44,7 @@ describe("emit", () => {
     expect(flow.spec.source.window?.stepMs).toBe(86_400_000);
     expect(flow.spec.fields.map((f) => f.target)).toEqual(["project_id", "task_id", "contents.101297", "contents.101300"]);
     expect(flow.params({ window: null, env: () => undefined, now: () => "" })).toEqual({ project_id: "27912" });
-    expect(flow.lookupKeys({ "-1": 1, "27963": "G1" })).toEqual(["G1"]);
+    expect(flow.lookupKeys({ "-1": 1, "27963": "G1" }, { window: null, env: () => undefined, now: () => "" })).toEqual([["G1"]]);
   });
 
   it("fails a row whose required field is null with the field's .map location", () => {

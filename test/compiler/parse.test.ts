@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type * as A from "../../compiler/ast.js";
+import { buildAst } from "../../compiler/build-ast.js";
 import { decodeMapFile, parseMapFile } from "../../compiler/parse.js";
+import { parseTokens, tokenize } from "../../grammar/index.js";
 
 const seedDir = new URL("../fixtures/seeds/", import.meta.url);
 const guanyi = readFileSync(new URL("guanyi_shops_to_kingdee_customers.map", seedDir), "utf8");
@@ -650,5 +652,24 @@ describe("properties", () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe("field lines handed to the AST builder while parsing", () => {
+  const withoutSink = (text: string) => {
+    const lexed = tokenize(text);
+    return buildAst({ cst: parseTokens(lexed.tokens).cst, text, file: "t.map", docs: lexed.docs }).value;
+  };
+  const broken = "fields {\n  a <- b\n  c <- \n  /// doc\n  d : string? <- each xs as x { e <- x.e }\n  f <- g";
+  const manyErrors = `fields {\n${"  a <- <-\n".repeat(130)}}\n`;
+
+  it.each([
+    ["the Guanyi seed", guanyi],
+    ["the Banniu seed", banniu],
+    ["a block cut off after a broken line and an each", broken],
+    ["a block with more syntax errors than are reported", manyErrors],
+    ["two fields blocks", "fields { a <- b }\nfields { c <- d\n"],
+  ])("build the same AST, spans included (%s)", (_name, text) => {
+    expect(parse(text).value).toEqual(withoutSink(text));
   });
 });

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { Span } from "../../compiler/ast.js";
 import { DIAGNOSTICS, type Diagnostic, type DiagnosticCode } from "../../compiler/diagnostics.js";
 import {
+  jsonChunks,
   renderDiagnostic,
   renderExplanation,
+  renderFileDiagnostics,
   renderSummary,
   toJson,
   type SummaryCounts,
@@ -278,6 +280,20 @@ describe("renderDiagnostic", () => {
     });
   });
 
+  it("finds every line of a text with \\r\\n, \\r and \\n breaks, whichever text was rendered before", () => {
+    const names = ["alpha", "beta", "gamma", "delta", "eps", "zeta"];
+    const text = `${names[0]}\r\n${names[1]}\r${names[2]}\n\n${names[3]}\r\n\r\n${names[4]}\r${names[5]}`;
+    const other = "x\ny\nalpha beta gamma delta eps zeta\n";
+    // Interleaving two texts checks that the line index follows the text it is given.
+    for (const name of [...names, ...[...names].reverse()]) {
+      const at = spanOf(text, name);
+      const out = renderDiagnostic(diag(at), text, PLAIN).split("\n");
+      expect(out[3]).toBe(`${at.line} | ${name}`);
+      expect(renderDiagnostic(diag(spanOf(other, name)), other, PLAIN).split("\n")[3]).toBe("3 | alpha beta gamma delta eps zeta");
+    }
+    expect(renderDiagnostic(diag({ ...spanOf(text, "zeta"), line: 9 }), text, PLAIN)).not.toContain(" | ");
+  });
+
   it("prints related locations as notes", () => {
     const source = "fields {\n  FName <- name\n  FName <- nick\n}\n";
     const first = source.indexOf("FName");
@@ -466,5 +482,28 @@ describe("renderExplanation", () => {
   it("colours only when asked", () => {
     expect(renderExplanation("MAP2001", COLOR)).toContain("\x1b[");
     expect(renderExplanation("MAP2001", COLOR)!.replace(/\x1b\[\d+m/g, "")).toBe(renderExplanation("MAP2001", PLAIN));
+  });
+});
+
+describe("many diagnostics", () => {
+  const source = Array.from({ length: 300 }, (_, i) => `line${i} <- x`).join("\n");
+  const at = (line: number, severity: "error" | "warning" = "error"): Diagnostic =>
+    diag(spanOf(source, `line${line} `, `line${line}`.length), { severity, message: `m${line} \u2028 "q" 名\n` });
+
+  it("shows the first hundred in source order and counts the rest by severity", () => {
+    const all = [at(250, "warning"), ...Array.from({ length: 120 }, (_, i) => at(119 - i)), at(251, "warning")];
+    const blocks = [...renderFileDiagnostics(all, source, PLAIN)];
+    expect(blocks).toHaveLength(101);
+    expect(blocks[0]).toContain(`--> ${FILE}:1:1`);
+    expect(blocks[99]).toContain(`--> ${FILE}:100:1`);
+    expect(blocks[100]).toBe(`… and 20 more errors and 2 more warnings in ${FILE}, not shown (the first 100 are above; \`--json\` lists every one)`);
+    expect([...renderFileDiagnostics(all.slice(0, 3), source, PLAIN)]).toHaveLength(3);
+  });
+
+  it.each([0, 1, 2, 2000])("writes %i diagnostics as --json in pieces, exactly as one JSON.stringify would", (n) => {
+    const all = Array.from({ length: n }, (_, i) => at(i % 300));
+    const chunks = [...jsonChunks(all)];
+    expect(chunks.join("")).toBe(JSON.stringify(all.map(toJson), null, 2));
+    if (n === 2000) expect(chunks.length).toBeGreaterThan(1);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { didYouMean, editDistance, suggest } from "../../compiler/suggest.js";
+import fc from "fast-check";
+import { didYouMean, editDistance, NameIndex, suggest } from "../../compiler/suggest.js";
 
 const SOURCE_FIELDS = ["id", "nick", "code", "name", "create_date", "modify_date", "note", "type_name"];
 const TARGET_FIELDS = ["FNumber", "FName", "FCreateOrgId", "FUseOrgId", "FDescription"];
@@ -74,5 +75,50 @@ describe("didYouMean", () => {
     ["xyz", SOURCE_FIELDS, undefined],
   ] as const)("%s → %s", (word, candidates, expected) => {
     expect(didYouMean(word, candidates)).toBe(expected);
+  });
+});
+
+describe("NameIndex", () => {
+  it("answers as suggest does over short lists", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 8 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 30 }), (word, names) => {
+        expect(new NameIndex(names).suggest(word)).toBe(suggest(word, names));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  const LONG = [...Array.from({ length: 10_000 }, (_, i) => `field_${i}`), "create_date", "FNumber"];
+  const index = new NameIndex(LONG);
+
+  it.each([
+    ["fiedl_77", "field_77"], // two swapped
+    ["field_7x7", "field_77"], // one added
+    ["create_date", undefined], // the same text
+    ["fild_4242", "field_4242"], // one dropped
+    ["FIELD_12", "field_12"], // case alone
+    ["creat_date", "create_date"],
+    ["fnumbr", "FNumber"],
+    ["xyz", undefined],
+    ["crate_dat", undefined], // two slips: too far for a long list
+  ] as const)("over 10,002 names, %s → %s", (word, expected) => {
+    expect(index.suggest(word)).toBe(expected);
+  });
+
+  it("agrees with suggest on every one-slip misspelling of a long list's names", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: LONG.length - 1 }), fc.integer({ min: 0, max: 30 }), (n, at) => {
+        const name = LONG[n] as string;
+        const i = at % name.length;
+        const word = name.slice(0, i) + "Q" + name.slice(i + 1); // one changed character
+        expect(index.suggest(word)).toBe(suggest(word, LONG));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("lists the first names and how many there are", () => {
+    expect(index.list(3)).toBe("field_0, field_1, field_2, … (10002 in all)");
+    expect(new NameIndex(["a", "b"]).list()).toBe("a, b");
   });
 });
