@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileSource } from "../../compiler/compile.js";
 import { httpFlow } from "../support/map-through.js";
 import { mutate, ROOT, seed } from "../support/seeds.js";
+import { typecheckFolder } from "../support/tsc.js";
 
 const OUT = `${ROOT}test/.out/strict-modules`;
 
@@ -71,24 +71,6 @@ describe("generated modules under tsc --strict", () => {
       expect(result.diagnostics.filter((d) => d.severity === "error"), name).toEqual([]);
       writeFileSync(`${OUT}/${name}.ts`, result.code ?? "");
     }
-    writeFileSync(
-      `${OUT}/tsconfig.json`,
-      JSON.stringify({
-        compilerOptions: {
-          strict: true, noEmit: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext",
-          noUnusedLocals: true, noUnusedParameters: true, noImplicitReturns: true, noUncheckedIndexedAccess: true,
-          exactOptionalPropertyTypes: true, skipLibCheck: true, types: ["node"],
-          paths: { "ferry/runtime": ["../../../runtime/index.ts"] },
-        },
-        include: ["*.ts"],
-      }),
-    );
-    let output = "";
-    try {
-      execFileSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "-p", OUT], { encoding: "utf8" });
-    } catch (error) {
-      output = String((error as { stdout?: string }).stdout ?? error);
-    }
-    expect(output).toBe("");
+    expect(typecheckFolder(OUT, { noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true })).toBe("");
   });
 });
