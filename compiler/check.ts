@@ -3,6 +3,8 @@ import type { Diagnostic } from "./diagnostics.js";
 import type { CheckModel, FlowModel, ValueType } from "./model.js";
 import { headOf, Reporter } from "./check/context.js";
 import { checkSource, checkTarget } from "./check/endpoints.js";
+import type { ConnectorCatalog } from "../connectors/catalog.js";
+import { builtinSystems } from "./systems.js";
 import { checkExamples } from "./check/examples.js";
 import { ExprChecker } from "./check/expr.js";
 import { FieldsChecker } from "./check/fields.js";
@@ -31,7 +33,7 @@ function single<K extends ast.TopLevel["kind"]>(
 }
 
 /** Resolves and types a parsed `.map` file against the connector catalogs. */
-export function checkMapFile(file: ast.MapFile, fileName: string): CheckResult {
+export function checkMapFile(file: ast.MapFile, fileName: string, systems: readonly ConnectorCatalog[] = builtinSystems().catalogs): CheckResult {
   const reporter = new Reporter(fileName);
   const mapping = single(reporter, file, "mapping", "mapping line");
   const sourceDecl = file.items.find((i): i is ast.EndpointDecl => i.kind === "source");
@@ -54,8 +56,8 @@ export function checkMapFile(file: ast.MapFile, fileName: string): CheckResult {
   }
 
   const exprs = new ExprChecker(reporter);
-  const source = sourceDecl ? checkSource(reporter, sourceDecl, exprs) : undefined;
-  const target = targetDecl ? checkTarget(reporter, targetDecl) : undefined;
+  const source = sourceDecl ? checkSource(reporter, sourceDecl, exprs, systems) : undefined;
+  const target = targetDecl ? checkTarget(reporter, targetDecl, systems) : undefined;
   const hasWindow = source?.spec.window != null;
   const fieldsChecker = new FieldsChecker(reporter, exprs, source?.schema, hasWindow);
   const fields = fieldsBlock ? fieldsChecker.checkBlock(fieldsBlock, target?.schema) : [];

@@ -411,6 +411,48 @@ export const DIAGNOSTICS = {
     severity: "error",
     explanation: "The generated module could not be written to the output folder (permissions, a file where a folder should be, or a full disk).",
   },
+
+  // ---- MAP5xxx: system specs (systems/*.yaml) ----------------------------------------------
+  MAP5001: {
+    title: "system spec is not valid YAML",
+    severity: "error",
+    explanation:
+      "A file under systems/ could not be read as YAML: an indentation that does not line up, a key given twice in one mapping, a quote or bracket left open. The caret points where the YAML parser gave up; the mistake is often on the line above. The system that file defines is left out until it reads.",
+    wrong: "operations:\n  orders.get:\n    kind: read\n    kind: write",
+    right: "operations:\n  orders.get:\n    kind: read",
+  },
+  MAP5002: {
+    title: "system spec does not fit the spec format",
+    severity: "error",
+    explanation:
+      "A key the spec format does not have, a value of the wrong kind (a list where a mapping belongs, a word where a duration like 30s belongs), or a required key left out. The format is published as systems/system.schema.json; an editor that knows JSON Schema completes and checks spec files as you type (the first line `# yaml-language-server: $schema=…` tells it where).",
+    wrong: "operations:\n  orders.get:\n    kind: read\n    recrods: orders",
+    right: "operations:\n  orders.get:\n    kind: read\n    response: { records: orders }",
+  },
+  MAP5003: {
+    title: "system spec names something it does not define",
+    severity: "error",
+    explanation:
+      "A spec refers to a system, operation, parameter, field or credential that is not defined: `extends` names an unknown system, a window or paging names a parameter the operation lacks, a form's key field is not one of its fields, a signature's secret is not among the connection's credentials. Define it, or correct the name.",
+    wrong: "window: { start: start_time, end: end_time }   # params: begin_time, end_time",
+    right: "window: { start: begin_time, end: end_time }",
+  },
+  MAP5004: {
+    title: "system spec defines something twice",
+    severity: "error",
+    explanation:
+      "A system, operation, form, field, parameter or option is already defined — in ferry's built-in specs or another spec file — and a spec may only add to what exists, never change it: that keeps every built-in check meaning what it says. To add operations, forms or fields to a built-in system, write `extends: <system>` and list only the new ones; a field that is already there needs nothing.",
+    wrong: "extends: kingdee\noperations:\n  batchSave:\n    forms:\n      BD_Customer:\n        fields:\n          FName: { type: string }",
+    right: "extends: kingdee\noperations:\n  batchSave:\n    forms:\n      BD_Customer:\n        fields:\n          F_abc_Level: { type: string, label: 客户等级 }",
+  },
+  MAP5005: {
+    title: "system spec value cannot be used",
+    severity: "error",
+    explanation:
+      "A value fits the format but cannot work: a regular expression that does not compile, `refKey` on a field that is not a reference, fields of their own on a field that is neither an object nor a list, a backoff whose first wait is longer than its last, windows or paging on a write operation.",
+    wrong: "FName: { type: string, refKey: FNumber }",
+    right: "FCustId: { type: ref, refKey: FNumber }",
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;

@@ -1,11 +1,8 @@
 /**
  * The connector catalogs ferry ships with, and lookups over them.
  */
-import { banniuCatalog } from "./banniu/catalog.js";
 import type { ConnectorCatalog, OperationSchema } from "./catalog.js";
-import { guanyiCatalog } from "./guanyi/catalog.js";
-import { httpCatalog } from "./http/catalog.js";
-import { kingdeeCatalog } from "./kingdee/catalog.js";
+import { loadSystems } from "./spec/load-systems.js";
 
 export type {
   ConnectorCatalog,
@@ -21,14 +18,14 @@ export type {
   Rate,
   RecordSchema,
 } from "./catalog.js";
-export { banniuCatalog, guanyiCatalog, httpCatalog, kingdeeCatalog };
+/** Every built-in system, from ferry's specs under systems/, in file-name order (docs and "did you mean" lists rely on a stable order). */
+export function builtinCatalogs(): readonly ConnectorCatalog[] {
+  return loadSystems().catalogs;
+}
 
-/** Every built-in connector, in a stable order (docs and "did you mean" lists rely on it). */
-export const CONNECTORS: readonly ConnectorCatalog[] = Object.freeze([guanyiCatalog, kingdeeCatalog, banniuCatalog, httpCatalog]);
-
-/** The connector named `name` (as written after `source`/`target` in a `.map` file), if any. */
-export function findConnector(name: string): ConnectorCatalog | undefined {
-  return CONNECTORS.find((c) => c.name === name);
+/** The system named `name` (as written after `source`/`target` in a `.map` file) among `systems` (default: the built-in ones), if any. */
+export function findConnector(name: string, systems: readonly ConnectorCatalog[] = builtinCatalogs()): ConnectorCatalog | undefined {
+  return systems.find((c) => c.name === name);
 }
 
 /**

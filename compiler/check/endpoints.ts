@@ -1,9 +1,10 @@
 import type * as ast from "../ast.js";
 import type { ConnectorCatalog, OperationSchema, RecordSchema } from "../../connectors/catalog.js";
-import { CONNECTORS, findConnector, findOperation } from "../../connectors/index.js";
+import { findConnector, findOperation } from "../../connectors/index.js";
 import type { PageSpec, RateSpec, RetrySpec, Scalar, SourceSpec, TargetSpec, WindowSpec } from "../../runtime/types.js";
 import type { ParamModel } from "../model.js";
 import { didYouMean } from "../suggest.js";
+import { originSpan } from "../systems.js";
 import { listNames, type Reporter } from "./context.js";
 import type { ExprChecker } from "./expr.js";
 import { validateDateFormat } from "./expr.js";
@@ -20,12 +21,12 @@ export interface ResolvedEndpoint {
 }
 
 /** Finds the connector and operation an endpoint names, reporting misspellings. */
-export function resolveEndpoint(reporter: Reporter, decl: ast.EndpointDecl): ResolvedEndpoint {
-  const connector = findConnector(decl.connector.text);
+export function resolveEndpoint(reporter: Reporter, decl: ast.EndpointDecl, systems: readonly ConnectorCatalog[]): ResolvedEndpoint {
+  const connector = findConnector(decl.connector.text, systems);
   if (!connector) {
     reporter.report("MAP3001", decl.connector.span, `unknown connector \`${decl.connector.text}\``, {
-      hint: didYouMean(decl.connector.text, CONNECTORS.map((c) => c.name)),
-      notes: [`connectors: ${CONNECTORS.map((c) => c.name).join(", ")}`],
+      hint: didYouMean(decl.connector.text, systems.map((c) => c.name)),
+      notes: [`connectors: ${systems.map((c) => c.name).join(", ")}`, "a project can add a system as a spec file in its systems/ folder"],
     });
     return { connector: undefined, operation: undefined };
   }
@@ -35,7 +36,8 @@ export function resolveEndpoint(reporter: Reporter, decl: ast.EndpointDecl): Res
   if (!operation) {
     reporter.report("MAP3002", decl.operation.span, `${connector.name} has no operation ${JSON.stringify(decl.operation.value)}`, {
       hint: didYouMean(decl.operation.value, connector.operations.map((o) => o.name)),
-      notes: [`${connector.name} ${direction} operations: ${listNames(usable)}`],
+      notes: [`${connector.name} ${direction} operations: ${listNames(usable)}`, `an operation of ${connector.name} can be added in the project's systems/ folder (\`extends: ${connector.name}\`)`],
+      related: connector.origin ? [{ message: `${connector.name} is defined here`, file: connector.origin.file, span: originSpan(connector.origin) }] : undefined,
     });
     return { connector, operation: undefined };
   }
@@ -159,8 +161,8 @@ export interface SourceResult {
 }
 
 /** Checks a source block against its operation and fills defaults. */
-export function checkSource(reporter: Reporter, decl: ast.EndpointDecl, exprs: ExprChecker): SourceResult {
-  const { connector, operation: op } = resolveEndpoint(reporter, decl);
+export function checkSource(reporter: Reporter, decl: ast.EndpointDecl, exprs: ExprChecker, systems: readonly ConnectorCatalog[]): SourceResult {
+  const { connector, operation: op } = resolveEndpoint(reporter, decl, systems);
   const byKind = settingsByKind(reporter, decl, SOURCE_SETTINGS);
   const schema = op?.record;
 
@@ -274,8 +276,8 @@ export interface TargetResult {
 }
 
 /** Checks a target block against its operation, form and options, and fills defaults. */
-export function checkTarget(reporter: Reporter, decl: ast.EndpointDecl): TargetResult {
-  const { connector, operation: op } = resolveEndpoint(reporter, decl);
+export function checkTarget(reporter: Reporter, decl: ast.EndpointDecl, systems: readonly ConnectorCatalog[]): TargetResult {
+  const { connector, operation: op } = resolveEndpoint(reporter, decl, systems);
   const byKind = settingsByKind(reporter, decl, TARGET_SETTINGS);
 
   let schema = op?.record;

@@ -6,6 +6,7 @@ import type { ConnectorContext, ConnectorFactory, LookupRequest, RowResult, Targ
 import { CallError } from "../../runtime/faults.js";
 import { SecretMasker } from "../../runtime/secrets.js";
 import type { Scalar } from "../../runtime/types.js";
+import type { ConnectorCatalog } from "../catalog.js";
 import { readSettings } from "./config.js";
 import { chunks, filterString, LOOKUP_CHUNK, planQuery, QUERY_LIMIT, queryRows, targetState } from "./lookup.js";
 import { KingdeeSession } from "./session.js";
@@ -22,6 +23,8 @@ export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 export interface KingdeeConnectorOptions {
   /** Answers above this many bytes are `malformed`. Default {@link MAX_RESPONSE_BYTES}. */
   readonly maxResponseBytes?: number;
+  /** Kingdee's spec as the run's project sees it (its own forms and fields included); default the built-in one. */
+  readonly system?: ConnectorCatalog;
 }
 
 /** BatchSave options Kingdee takes as arrays of field keys; `.map` files write them as comma lists. */
@@ -107,7 +110,7 @@ function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions):
       const call = "kingdee ExecuteBillQuery";
       if (request.form === null) throw new CallError(call, "rejected", "a lookup needs the form, e.g. BD_Customer");
       if (request.values.length === 0) return [];
-      const plan = planQuery(request.form, request.key, request.fields);
+      const plan = planQuery(request.form, request.key, request.fields, options.system);
       const states: TargetState[] = [];
       for (const values of chunks([...new Set(request.values)], LOOKUP_CHUNK)) {
         // One key may match several rows (a customer allocated to several organisations): page until a short page.

@@ -5,9 +5,9 @@
  */
 import type { TargetState } from "../../runtime/connector.js";
 import { CallError } from "../../runtime/faults.js";
-import type { FieldSchema, FormSchema } from "../catalog.js";
+import type { ConnectorCatalog, FieldSchema, FormSchema } from "../catalog.js";
 import { kindOf } from "../http/answer.js";
-import { kingdeeCatalog } from "./catalog.js";
+import { loadSystems } from "../spec/load-systems.js";
 
 /** Values per FilterString: keeps the SQL Kingdee builds from it well below any statement limit. */
 export const LOOKUP_CHUNK = 500;
@@ -38,9 +38,9 @@ export interface QueryPlan {
   readonly rowColumns: number;
 }
 
-/** The form's schema from the catalog; undefined for forms the catalog does not describe. */
-function formSchema(formId: string): FormSchema | undefined {
-  for (const op of kingdeeCatalog.operations) {
+/** The form's schema from Kingdee's spec (a project's, when its run passes it); undefined for forms no spec describes. */
+function formSchema(formId: string, system: ConnectorCatalog | undefined): FormSchema | undefined {
+  for (const op of (system ?? loadSystems().catalogs.find((c) => c.name === "kingdee"))?.operations ?? []) {
     const form = op.forms?.find((f) => f.id.toLowerCase() === formId.toLowerCase());
     if (form) return form;
   }
@@ -60,8 +60,8 @@ function columnOf(field: string, schema: FormSchema | undefined): Column {
  * Plans the query for `fields` of `formId` keyed by `key`. Reference fields are known from the
  * catalog's form schema; a form it does not know is queried with every field taken as plain.
  */
-export function planQuery(formId: string, key: string, fields: readonly string[]): QueryPlan {
-  const schema = formSchema(formId);
+export function planQuery(formId: string, key: string, fields: readonly string[], system?: ConnectorCatalog): QueryPlan {
+  const schema = formSchema(formId, system);
   const columns = [...new Set(fields)].map((f) => columnOf(f, schema));
   const rowColumns = columns.length;
   const keyColumn = key.includes(".") ? key : columnOf(key, schema).fieldKey;

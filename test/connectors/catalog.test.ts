@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  CONNECTORS,
+  builtinCatalogs,
   findConnector,
   findOperation,
   type ConnectorCatalog,
@@ -8,6 +8,8 @@ import {
   type OperationSchema,
   type RecordSchema,
 } from "../../connectors/index.js";
+
+const CONNECTORS = builtinCatalogs();
 
 const operations: [string, string, OperationSchema][] = CONNECTORS.flatMap((c) =>
   c.operations.map((op): [string, string, OperationSchema] => [c.name, op.name, op]),
