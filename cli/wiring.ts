@@ -1,4 +1,6 @@
+import type { ConnectorCatalog } from "../connectors/catalog.js";
 import { connectorFactory } from "../connectors/registry.js";
+import { projectSystems } from "../compiler/systems.js";
 import { CallMeter } from "../runtime/call-meter.js";
 import { systemClock, type Clock } from "../runtime/clock.js";
 import type { ConnectorContext, SourceConnector, TargetConnector } from "../runtime/connector.js";
@@ -28,8 +30,8 @@ export class SetupError extends Error {
   }
 }
 
-function factoryOf(name: string, role: "source" | "target") {
-  const factory = connectorFactory(name);
+function factoryOf(name: string, role: "source" | "target", systems: readonly ConnectorCatalog[]) {
+  const factory = connectorFactory(name, systems);
   if (!factory?.[role]) throw new SetupError(`ferry cannot ${role === "source" ? "read from" : "write to"} \`${name}\` yet`);
   return factory;
 }
@@ -44,13 +46,13 @@ function build<T>(make: () => T): T {
   }
 }
 
-function sourceOf(flow: FlowModule, ctx: ConnectorContext): SourceConnector {
-  const factory = factoryOf(flow.spec.source.connector, "source");
+function sourceOf(flow: FlowModule, ctx: ConnectorContext, systems: readonly ConnectorCatalog[]): SourceConnector {
+  const factory = factoryOf(flow.spec.source.connector, "source", systems);
   return build(() => factory.source!(ctx));
 }
 
-function targetOf(flow: FlowModule, ctx: ConnectorContext): TargetConnector {
-  const factory = factoryOf(flow.spec.target.connector, "target");
+function targetOf(flow: FlowModule, ctx: ConnectorContext, systems: readonly ConnectorCatalog[]): TargetConnector {
+  const factory = factoryOf(flow.spec.target.connector, "target", systems);
   return build(() => factory.target!(ctx));
 }
 
@@ -62,9 +64,11 @@ function targetOf(flow: FlowModule, ctx: ConnectorContext): TargetConnector {
 export function wire(flow: FlowModule, env: Readonly<Record<string, string | undefined>>, cwd: string, needSource = true, state?: StateStore): Wiring {
   const clock = systemClock;
   const ctx: ConnectorContext = { env, clock, flow: flow.spec };
+  // The project's own specs (its forms and fields, its systems) count at run time as at check time.
+  const systems = projectSystems(cwd).catalogs;
   // Replays only write: a source without credentials must not stop them.
-  const source = needSource ? sourceOf(flow, ctx) : { read: () => Promise.reject(new SetupError("this command does not read")) };
-  const target = targetOf(flow, ctx);
+  const source = needSource ? sourceOf(flow, ctx, systems) : { read: () => Promise.reject(new SetupError("this command does not read")) };
+  const target = targetOf(flow, ctx, systems);
   const store = state ?? openStateStore(env, cwd);
   return { store, source, target, calls: new Calls(clock, new RateLimits(clock, RUNTIME_RATE_LIMITS), new CallMeter()), collections: new StoreCollections(store), clock };
 }

@@ -8,11 +8,16 @@ import { evaluateModule } from "./examples.js";
 import { resolveFlowFile, UsageError } from "./files.js";
 import type { RunCompilation } from "./compile-for-run.js";
 import type { FileResult } from "./project.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { PROJECT_SYSTEMS_DIR } from "./systems.js";
+import { readSpecFolder } from "../connectors/spec/load-systems.js";
 
 /** A flow ready to run; `module` is undefined when the file has errors (see `result.diagnostics`). */
 export interface LoadedFlow {
   readonly file: string;
   readonly result: FileResult | undefined;
+  /** The project's spec files that have errors (the flow is then not compiled). */
+  readonly specs: readonly FileResult[];
   readonly module: FlowModule | undefined;
 }
 
@@ -83,21 +88,31 @@ export async function loadFlow(pathOrName: string, cwd: string, cacheDir?: strin
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const key = createHash("sha256").update(`${ferryStamp()}\u0000`).update(bytes).digest("hex").slice(0, 40);
+  // The project's own specs are part of what the flow was checked against.
+  const specs = createHash("sha256");
+  for (const f of readSpecFolder(PROJECT_SYSTEMS_DIR, cwd)) specs.update(`${f.path}\u0000${f.text}\u0000`);
+  const key = createHash("sha256").update(`${ferryStamp()}\u0000${specs.digest("hex")}\u0000`).update(bytes).digest("hex").slice(0, 40);
   const cached = cacheDir ? join(cacheDir, `${key}.js`) : undefined;
   if (cached) {
     try {
       const module = evaluateModule(readFileSync(cached, "utf8"));
       // An empty or cut-off file (a crash while a cache was copied) evaluates to nothing usable.
-      if (isFlowModule(module)) return { file, result: undefined, module: named(module, file) };
+      if (isFlowModule(module)) return { file, result: undefined, specs: [], module: named(module, file) };
     } catch {
       // not cached yet (or unreadable): compile below
     }
   }
-  const compiled = await compile(file, bytes);
+  const compiled = await compile(file, bytes, cwd);
+  if (compiled.specTexts) {
+    // The project's spec files have errors: they are what to report, each file with its text.
+    const byFile = new Map<string, Diagnostic[]>();
+    for (const d of compiled.diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+    const specResults = [...byFile].map(([spec, diagnostics]): FileResult => ({ file: spec, outName: "", text: compiled.specTexts?.[spec], model: undefined, diagnostics }));
+    return { file, result: undefined, specs: specResults, module: undefined };
+  }
   const result: FileResult = { file, outName, text: compiled.text, model: undefined, diagnostics: compiled.diagnostics };
   const js = compiled.js;
-  if (js === undefined) return { file, result, module: undefined };
+  if (js === undefined) return { file, result, specs: [], module: undefined };
   if (cached && cacheDir) {
     try {
       mkdirSync(cacheDir, { recursive: true });
@@ -109,7 +124,7 @@ export async function loadFlow(pathOrName: string, cwd: string, cacheDir?: strin
       // A read-only state folder only costs the next run a compile.
     }
   }
-  return { file, result, module: named(evaluateModule(js), file) };
+  return { file, result, specs: [], module: named(evaluateModule(js), file) };
 }
 
 /**
@@ -118,13 +133,13 @@ export async function loadFlow(pathOrName: string, cwd: string, cacheDir?: strin
  * larger even once it is released). From the sources (ferry's own tests), in this process, which
  * releases TypeScript when done: the same compilation, without a build to run as a child.
  */
-async function compile(file: string, bytes: Uint8Array): Promise<RunCompilation> {
+async function compile(file: string, bytes: Uint8Array, cwd: string): Promise<RunCompilation> {
   const child = fileURLToPath(new URL("./compile-child.js", import.meta.url));
   if (extname(fileURLToPath(import.meta.url)) !== ".js" || !existsSync(child)) {
     const { compileForRun } = await import("./compile-for-run.js");
-    return compileForRun(file, bytes);
+    return compileForRun(file, bytes, cwd);
   }
-  const { stdout, stderr, code } = await runChild(child, [file], bytes);
+  const { stdout, stderr, code } = await runChild(child, [file], bytes, cwd);
   const line = stdout.trim().split("\n").at(-1) ?? "";
   try {
     if (code === 0) return JSON.parse(line) as RunCompilation;
@@ -134,9 +149,10 @@ async function compile(file: string, bytes: Uint8Array): Promise<RunCompilation>
   throw new Error(`compiling ${file} failed (exit ${code ?? "by signal"}): ${stderr.trim().split("\n").slice(-5).join(" / ") || "no output"}`);
 }
 
-function runChild(script: string, args: readonly string[], input: Uint8Array): Promise<{ stdout: string; stderr: string; code: number | null }> {
+function runChild(script: string, args: readonly string[], input: Uint8Array, cwd: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    // The child reads the project's systems/ folder relative to its working folder: the flow's.
+    const child = spawn(process.execPath, [script, ...args], { stdio: ["pipe", "pipe", "pipe"], cwd });
     child.stdin.on("error", () => undefined); // a child that dies early is reported by its exit code
     child.stdin.end(input);
     let stdout = "";

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { checkBytes } from "./compile.js";
-import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { diagnostic, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { projectSystems, type Systems } from "./systems.js";
 import { emitModule, type EmitOptions } from "./emit/module.js";
 import type { FlowModel } from "./model.js";
 import { display } from "./files.js";
@@ -21,8 +22,23 @@ export interface FileResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Reads, parses and checks each file, and that no two files declare the same flow. */
-export function checkFiles(files: readonly { file: string; outName: string }[], cwd: string): FileResult[] {
+/**
+ * Reads, parses and checks each file against the project's systems (ferry's built-in specs and the
+ * project's systems/ folder), and that no two files declare the same flow. A spec file with
+ * problems comes first, as a result of its own: its mistakes explain the flows' that follow.
+ */
+export function checkFiles(files: readonly { file: string; outName: string }[], cwd: string, systems: Systems = projectSystems(cwd)): FileResult[] {
+  return [...specResults(systems), ...checkFlows(files, cwd, systems.catalogs)];
+}
+
+/** One result per spec file with diagnostics. */
+function specResults(systems: Systems): FileResult[] {
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const d of systems.diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+  return [...byFile].map(([file, diagnostics]) => ({ file, outName: "", text: systems.texts.get(file), model: undefined, diagnostics: sortDiagnostics(diagnostics) }));
+}
+
+function checkFlows(files: readonly { file: string; outName: string }[], cwd: string, catalogs: Systems["catalogs"]): FileResult[] {
   return withUniqueNames(files.map(({ file, outName }) => {
     let bytes: Uint8Array;
     try {
@@ -31,7 +47,7 @@ export function checkFiles(files: readonly { file: string; outName: string }[], 
       const reason = error instanceof Error ? error.message : String(error);
       return { file, outName, text: undefined, model: undefined, diagnostics: [diagnostic("MAP4002", { message: `cannot read the file: ${reason}`, file, span: ORIGIN })] };
     }
-    const result = checkBytes(bytes, file);
+    const result = checkBytes(bytes, file, catalogs);
     return { file, outName, text: result.text, model: result.model, diagnostics: result.diagnostics };
   }));
 }

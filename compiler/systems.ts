@@ -71,3 +71,14 @@ export function originFile(origin: Origin, cwd?: string): string {
   if (cwd && origin.file.startsWith(cwd)) return origin.file.slice(cwd.length).replace(/^[/\\]/, "");
   return builtin && !origin.file.startsWith(PROJECT_SYSTEMS_DIR) ? `ferry/systems/${builtin[1]}` : origin.file;
 }
+
+/**
+ * A note saying where a list of fields was defined, so a field a tenant added can be looked for in
+ * the right file: `fields from systems/kingdee.yaml:35 (a project adds its own in systems/)`.
+ */
+export function definedIn(fields: readonly { readonly origin?: Origin }[] | undefined): string[] {
+  const origin = fields?.find((f) => f.origin)?.origin;
+  if (!origin) return [];
+  const files = [...new Set((fields ?? []).map((f) => f.origin?.file).filter((f): f is string => f !== undefined))].map((file) => originFile({ file, line: 0, column: 0 }));
+  return [`fields defined in ${files.join(" and ")} (from line ${origin.line}); a project adds its own fields in its systems/ folder`];
+}

@@ -46,7 +46,7 @@ export async function replayInProcess(flow: string, store: StateStore, cwd: stri
   try {
     const loaded = await loadFlow(flow, cwd, cacheDir);
     if (!loaded.module) {
-      const errors = (loaded.result?.diagnostics ?? []).filter((d) => d.severity === "error");
+      const errors = [...loaded.specs, ...(loaded.result ? [loaded.result] : [])].flatMap((r) => r.diagnostics).filter((d) => d.severity === "error");
       const first = errors[0];
       return failure(`${loaded.file} has ${errors.length} error${errors.length === 1 ? "" : "s"}${first ? `: ${first.code} ${first.message}` : ""}; run ferry check`);
     }

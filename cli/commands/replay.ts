@@ -12,7 +12,7 @@ import { RUN_EXIT } from "./run.js";
 export async function replayCommand(io: Io, flowPath: string, options: { id?: string }): Promise<number> {
   const env = loadEnv(io.cwd, io.env);
   const loaded = await loadFlow(flowPath, io.cwd, env.FERRY_CACHE_DIR || join(stateDir(env, io.cwd), "cache"));
-  if (!loaded.module) return report(io, loaded.result ? [loaded.result] : [], process.hrtime.bigint());
+  if (!loaded.module) return report(io, [...loaded.specs, ...(loaded.result ? [loaded.result] : [])], process.hrtime.bigint());
   const wiring = wire(loaded.module, env, io.cwd, false);
   const c = colors(io);
   try {

@@ -34,7 +34,7 @@ export async function runCommand(io: Io, flowPath: string, options: RunCommandOp
   const env = loadEnv(io.cwd, io.env);
   const maxPages = options.maxPages ?? maxPagesOf(env);
   const loaded = await loadFlow(flowPath, io.cwd, env.FERRY_CACHE_DIR || join(stateDir(env, io.cwd), "cache"));
-  if (!loaded.module) return report(io, loaded.result ? [loaded.result] : [], started);
+  if (!loaded.module) return report(io, [...loaded.specs, ...(loaded.result ? [loaded.result] : [])], started);
   const wiring = wire(loaded.module, env, io.cwd);
   const view = new ProgressView(io, loaded.module.spec.name);
   // Ctrl-C or a scheduler's SIGTERM stops the run between calls: what was written is recorded, the

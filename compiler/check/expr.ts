@@ -2,6 +2,7 @@ import { jsonata } from "../../runtime/lazy.js";
 import type * as ast from "../ast.js";
 import type { FieldSchema, OpenKeys, RecordSchema } from "../../connectors/catalog.js";
 import { walkExpr, type EntryScope, type Expr, type JsonataModel, type LookupModel, type ValueType } from "../model.js";
+import { definedIn } from "../systems.js";
 import { didYouMean, namesOf } from "../suggest.js";
 import { FUNCTIONS, findPipe, PIPES, DATE_TOKENS, type ArgKind } from "./builtins.js";
 import { listNames, type Reporter } from "./context.js";
@@ -258,6 +259,7 @@ export class ExprChecker {
         notes: [
           candidates.length > 0 ? `${where} have: ${listNames(candidates)}` : `${where} have no named fields`,
           ...(open ? [`other keys must match ${open.pattern} (${open.description})`] : []),
+          ...definedIn(fields),
         ],
       });
       return ANY;

@@ -2,6 +2,7 @@ import type * as ast from "../ast.js";
 import type { Span } from "../ast.js";
 import type { FieldSchema, FieldType, OpenKeys, RecordSchema } from "../../connectors/catalog.js";
 import type { EachModel, Expr, FieldModel, ValueType } from "../model.js";
+import { definedIn } from "../systems.js";
 import { didYouMean } from "../suggest.js";
 import { headOf, listNames, type Reporter } from "./context.js";
 import type { EntryContext, ExprChecker, Scope } from "./expr.js";
@@ -212,6 +213,7 @@ export class FieldsChecker {
         notes: [
           names.length ? `${current.title} have: ${listNames(names, 20)}` : `${current.title} have no named fields`,
           ...(current.open ? [`other keys must match ${current.open.pattern} (${current.open.description})`] : []),
+          ...definedIn(current.fields),
         ],
       });
       return { type: undefined, schema: undefined, required: false };

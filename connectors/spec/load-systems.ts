@@ -5,7 +5,7 @@
  * system as unknown, after the spec's own errors).
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ConnectorCatalog } from "../catalog.js";
@@ -199,7 +199,20 @@ export function loadSystems(projectFiles: readonly { readonly path: string; read
   return { catalogs, problems, texts };
 }
 
-/** The spec files of a project's systems/ folder (`dir` as the user names it, e.g. "systems"), with their text. */
+/**
+ * The spec files of a project's systems/ folder (`dir` as the user names it, e.g. "systems"), with
+ * their text. ferry's own folder is not a project's: run from ferry's checkout, there is none.
+ */
 export function readSpecFolder(dir: string, cwd: string): { readonly path: string; readonly text: string }[] {
-  return specFiles(join(cwd, dir)).map((full) => ({ path: join(dir, full.slice(join(cwd, dir).length + 1)), text: readFileSync(full, "utf8") }));
+  const folder = join(cwd, dir);
+  if (sameFolder(folder, BUILTIN_SYSTEMS_DIR)) return [];
+  return specFiles(folder).map((full) => ({ path: join(dir, full.slice(folder.length + 1)), text: readFileSync(full, "utf8") }));
+}
+
+function sameFolder(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
