@@ -34,7 +34,8 @@ interface Context {
 function recordOf(fields: readonly FieldSchema[], index: number, random: () => number, ctx: Context): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const field of fields) {
-    if (!field.required && random() < 0.1) continue;
+    // Optional values are sometimes absent, as in real answers; nested rows (an order's lines) always come.
+    if (!field.required && field.type !== "array" && random() < 0.1) continue;
     record[field.name] = valueOf(field, index, random, ctx);
   }
   return record;

@@ -19,7 +19,7 @@ describe("ferry check", () => {
   it("passes the seed flows with exit 0", async () => {
     const run = await ferry(["check", "mappings/"]);
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/^ok: 2 files checked in \d+ ms/m);
+    expect(run.stderr).toMatch(/^ok: 3 files checked in \d+ ms/m);
   });
 
   it("checks mappings/ when given no path", async () => {
@@ -129,7 +129,7 @@ describe("ferry test", () => {
   it("passes every example of the seed flows", async () => {
     const run = await ferry(["test", "mappings/"]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^6 passed, 0 failed/m);
+    expect(run.stdout).toMatch(/^7 passed, 0 failed/m);
   });
 
   it("shows expected and actual per field when an example fails", async () => {

@@ -17,7 +17,7 @@ describe("npm start (ferry demo)", () => {
     // A hung demo (an open server, a held socket) never exits: the test timeout catches it.
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(code, output).toBe(0);
-    expect(output).toMatch(/✔ checked 2 flows, built 2 modules into test\/\.out\/demo-generated\/, 6\/6 examples pass/);
+    expect(output).toMatch(/✔ checked 3 flows, built 3 modules into test\/\.out\/demo-generated\/, 7\/7 examples pass/);
     expect(output).toMatch(/guanyi_shops_to_kingdee_customers {2}3,000 read · \d[\d,]* written · 0 unchanged/);
     expect(output).toMatch(/banniu_task_barcodes {2}40 read · \d+ written · 0 unchanged/);
     expect(output).toMatch(/guanyi_shops_to_kingdee_customers {2}3,000 read · 0 written · [\d,]+ unchanged/);

@@ -19,7 +19,7 @@ const OUT = "docs/site";
 
 /** The two seed flows, checked as `ferry docs` checks them. */
 function seedResults(): FileResult[] {
-  return checkFiles(findMapFiles(["mappings"], ROOT), ROOT);
+  return checkFiles(findMapFiles(Object.values(SEED_FILES), ROOT), ROOT);
 }
 
 /** A FileResult for a .map text that must check clean. */

@@ -17,7 +17,7 @@ export function typecheckFolder(dir: string, options: Readonly<Record<string, un
         paths: { "ferry/runtime": ["../../../runtime/index.ts"] },
         ...options,
       },
-      include: ["*.ts"],
+      include: ["**/*.ts"],
     }),
   );
   try {
