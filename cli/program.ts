@@ -145,6 +145,15 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     });
 
   program
+    .command("systems")
+    .description("list the systems flows are checked against (built-in specs and the project's systems/), their operations, forms and fields")
+    .argument("[system]", "a system: its operations and forms")
+    .argument("[item]", "an operation or form of the system: its params and fields")
+    .action(async (system: string | undefined, item: string | undefined) => {
+      code = (await import("./commands/systems.js")).systemsCommand(io, system, item);
+    });
+
+  program
     .command("sandbox")
     .description("run local emulators of Guanyi, Kingdee and Banniu until interrupted")
     .option("--port <port>", "port on 127.0.0.1 (default: a free one)", (v) => portNumber(v, "--port"))
