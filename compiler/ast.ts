@@ -216,11 +216,12 @@ export interface ParamsSetting {
   readonly entries: readonly ParamEntry[];
   readonly span: Span;
 }
-/** `window start .. end [step 1d] [from "…"] [format "…"]` */
+/** `window [start .. end] [step 1d] [from "…"] [format "…"]` */
 export interface WindowSetting {
   readonly kind: "window";
-  readonly startParam: Name;
-  readonly endParam: Name;
+  /** Absent when the window reaches the request only through params that use `window.start`/`window.end`. */
+  readonly startParam: Name | undefined;
+  readonly endParam: Name | undefined;
   readonly step: DurationLit | undefined;
   readonly from: StringLit | undefined;
   readonly format: StringLit | undefined;

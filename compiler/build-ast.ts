@@ -355,7 +355,7 @@ class Builder {
   private window(node: CstNode, keyword: IToken): A.WindowSetting | undefined {
     const startParam = name(tokenOf(node, "startParam"));
     const endParam = name(tokenOf(node, "endParam"));
-    if (startParam === undefined || endParam === undefined) return undefined;
+    if ((startParam === undefined) !== (endParam === undefined)) return undefined;
     const step = durationLit(this.single(node, "step", "step"));
     const from = stringLit(this.single(node, "from", "from"));
     const format = stringLit(this.single(node, "format", "format"));

@@ -2,7 +2,7 @@ import type * as ast from "./ast.js";
 import type { Diagnostic } from "./diagnostics.js";
 import type { CheckModel, FlowModel, ValueType } from "./model.js";
 import { headOf, Reporter } from "./check/context.js";
-import { checkSource, checkTarget } from "./check/endpoints.js";
+import { checkSource, checkTarget, withFilledParams } from "./check/endpoints.js";
 import type { ConnectorCatalog } from "../connectors/catalog.js";
 import { builtinSystems } from "./systems.js";
 import { checkExamples } from "./check/examples.js";
@@ -107,7 +107,7 @@ export function checkMapFile(file: ast.MapFile, fileName: string, systems: reado
       name: mapping.name.text,
       title: mapping.title?.value,
       doc: mapping.doc,
-      source: source.spec,
+      source: withFilledParams(source, exprs.recordReads()),
       target: target.spec,
       sourceSchema: source.schema ?? { title: "records", fields: [] },
       targetSchema: target.schema ?? { title: "rows", fields: [] },

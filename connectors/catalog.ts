@@ -61,6 +61,8 @@ export interface ParamSchema {
   readonly label?: string;
   /** How a date or datetime parameter is written. */
   readonly format?: string;
+  /** `reads`: when the flow gives no value, the record paths it reads, comma-separated (Kingdee FieldKeys). */
+  readonly fill?: "reads";
   readonly enum?: readonly (string | number | boolean)[];
   readonly origin?: Origin;
   readonly name: string;

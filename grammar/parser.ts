@@ -186,9 +186,13 @@ export class MapParser extends CstParser {
 
   public windowSetting = this.RULE("windowSetting", () => {
     this.CONSUME(T.Window, { LABEL: "keyword" });
-    this.CONSUME(T.Name, { LABEL: "startParam" });
-    this.CONSUME(T.DotDot);
-    this.CONSUME2(T.Name, { LABEL: "endParam" });
+    // Without parameters, the window's bounds reach the request through params that use them
+    // (Kingdee's FilterString).
+    this.OPTION(() => {
+      this.CONSUME(T.Name, { LABEL: "startParam" });
+      this.CONSUME(T.DotDot);
+      this.CONSUME2(T.Name, { LABEL: "endParam" });
+    });
     this.MANY(() => {
       this.OR([
         {

@@ -23,8 +23,9 @@ export interface RateSpec {
 }
 
 export interface WindowSpec {
-  readonly startParam: string;
-  readonly endParam: string;
+  /** null: the window reaches the request only through params that use `window.start`/`window.end`. */
+  readonly startParam: string | null;
+  readonly endParam: string | null;
   /** Longest window one call asks for; larger windows are cut into steps. */
   readonly stepMs: number | null;
   /** Where a flow without a checkpoint starts, in `format`. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { checkFiles, findMapFiles, writeModules } from "../../compiler/project.js";
 import { loadFlow } from "../../compiler/load-flow.js";
 import { banniuGoods } from "../../connectors/banniu/sandbox.js";
+import { startHttpTestServer } from "../../connectors/http/test-server.js";
 import { startSandboxes } from "../../connectors/sandbox/server.js";
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
 import { runFlow } from "../../runtime/run/run-flow.js";
@@ -41,21 +42,21 @@ export async function demoCommand(io: Io, options: { mappings: string; out: stri
   if (examples.failed) return EXIT.inputErrors;
 
   const sandboxes = await startSandboxes({ seed: 1 });
+  // The http target the Kingdee-reading example writes to.
+  const http = await startHttpTestServer({ records: 0, targetPath: "/materials" });
   const stateDir = mkdtempSync(join(tmpdir(), "ferry-demo-"));
-  const env = { ...io.env, ...sandboxes.env, FERRY_STATE_DIR: stateDir };
+  const env = { ...io.env, ...sandboxes.env, FERRY_HTTP_URL: http.url, FERRY_STATE_DIR: stateDir };
   try {
-    say(`${c.green("✔")} sandboxes on ${sandboxes.url}: ${sandboxes.guanyi.shops().length} Guanyi shops, ${sandboxes.banniu.tasks().length} Banniu tasks; state in ${stateDir}`);
+    say(`${c.green("✔")} sandboxes on ${sandboxes.url}: ${sandboxes.guanyi.shops().length} Guanyi shops, ${sandboxes.kingdee.rows("BD_MATERIAL").size} Kingdee materials, ${sandboxes.banniu.tasks().length} Banniu tasks; an http target on ${http.url}; state in ${stateDir}`);
     const store = openStateStore(env, io.cwd);
     const goods = banniuGoods(1);
     await store.loadCollection(GOODS_COLLECTION, goods, true);
     await store.close();
     say(`${c.green("✔")} loaded ${goods.length} goods into the lookup collection ${GOODS_COLLECTION}\n`);
 
-    const flows: FlowModule[] = [];
-    for (const r of results) {
-      const loaded = await loadFlow(r.file, io.cwd, join(stateDir, "cache"));
-      if (loaded.module) flows.push(loaded.module);
-    }
+    // Compiled side by side (each in a child process): the flows do not depend on each other.
+    const loaded = await Promise.all(results.map((r) => loadFlow(r.file, io.cwd, join(stateDir, "cache"))));
+    const flows: FlowModule[] = loaded.flatMap((l) => (l.module ? [l.module] : []));
     const from = formatDateTime(Date.now() - DEMO_DAYS * 86_400_000, "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
     let failed = false;
     for (const pass of [1, 2]) {
@@ -74,19 +75,23 @@ export async function demoCommand(io: Io, options: { mappings: string; out: stri
       }
       say("");
     }
-    // The sandboxes count every save per record: the proof that nothing was written twice.
-    const customers = [...sandboxes.kingdee.customers().keys()];
-    const tasks = sandboxes.banniu.tasks().map((t) => t.id);
-    const savedOnce = customers.filter((n) => sandboxes.kingdee.saves(n) === 1).length + tasks.filter((id) => sandboxes.banniu.saves(id) === 1).length;
-    const savedTwice = customers.filter((n) => sandboxes.kingdee.saves(n) > 1).length + tasks.filter((id) => sandboxes.banniu.saves(id) > 1).length;
+    // The sandboxes and the http target count every save per record: the proof that nothing was written twice.
+    const counts: { what: string; saves: number[] }[] = [
+      ...sandboxes.kingdee.savedForms().map((form) => ({ what: `Kingdee ${form}`, saves: [...sandboxes.kingdee.rows(form).keys()].map((n) => sandboxes.kingdee.savesOf(form, n)).filter((n) => n > 0) })),
+      { what: "Banniu task updates", saves: sandboxes.banniu.tasks().map((t) => sandboxes.banniu.saves(t.id)).filter((n) => n > 0) },
+      { what: "http materials", saves: [...http.target.rows().keys()].map((k) => http.target.writes(k)) },
+    ].filter((x) => x.saves.length > 0);
+    const savedOnce = counts.reduce((n, x) => n + x.saves.filter((s) => s === 1).length, 0);
+    const savedTwice = counts.reduce((n, x) => n + x.saves.filter((s) => s > 1).length, 0);
     say(
-      `${failed || savedTwice ? c.red("✘") : c.green("✔")} done: ${savedOnce} records saved exactly once (Kingdee ${customers.length} customers, Banniu ${sandboxes.banniu.totalSaves()} task updates), ${savedTwice} saved twice.`,
+      `${failed || savedTwice ? c.red("✘") : c.green("✔")} done: ${savedOnce} records saved exactly once (${counts.map((x) => `${x.what} ${x.saves.length}`).join(", ")}), ${savedTwice} saved twice.`,
     );
     say("  Point the same flows at production by setting the credentials listed in the README.");
     failed ||= savedTwice > 0;
     return failed ? EXIT.inputErrors : EXIT.ok;
   } finally {
     await sandboxes.close();
+    await http.close();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }

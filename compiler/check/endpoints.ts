@@ -8,6 +8,7 @@ import { originSpan } from "../systems.js";
 import { listNames, type Reporter } from "./context.js";
 import type { ExprChecker } from "./expr.js";
 import { validateDateFormat } from "./expr.js";
+import { type } from "./types.js";
 
 const SOURCE_SETTINGS = ["params", "window", "page", "records", "total", "id", "number", "rate", "retry", "timeout"] as const;
 const TARGET_SETTINGS = ["form", "batch", "option", "idcheck", "rate", "retry", "timeout"] as const;
@@ -158,6 +159,20 @@ export interface SourceResult {
   readonly schema: RecordSchema | undefined;
   /** The `id` path, resolved later against the record schema. */
   readonly idPaths: readonly ast.PathExpr[];
+  /** Params the operation fills from the record paths the flow reads when the flow gives none (Kingdee FieldKeys). */
+  readonly fillFromReads: readonly string[];
+}
+
+/**
+ * The source spec with the params the operation fills from what the flow reads: Kingdee's
+ * ExecuteBillQuery returns the FieldKeys asked for, so the flow's own paths are the ones to ask.
+ */
+export function withFilledParams(result: SourceResult, reads: readonly string[]): SourceResult["spec"] {
+  if (result.fillFromReads.length === 0) return result.spec;
+  const value = [...new Set(reads)].join(",");
+  const filled: ParamModel[] = result.fillFromReads.map((name) => ({ name, value: { k: "literal", value, type: type("string") } }));
+  const paramValues = [...result.spec.paramValues, ...filled];
+  return { ...result.spec, params: paramValues.map((p) => p.name), paramValues };
 }
 
 /** Checks a source block against its operation and fills defaults. */
@@ -169,8 +184,8 @@ export function checkSource(reporter: Reporter, decl: ast.EndpointDecl, exprs: E
   const windowSetting = one(byKind, "window");
   let window: WindowSpec | null = null;
   if (windowSetting) {
-    checkParam(reporter, op, windowSetting.startParam);
-    checkParam(reporter, op, windowSetting.endParam);
+    if (windowSetting.startParam) checkParam(reporter, op, windowSetting.startParam);
+    if (windowSetting.endParam) checkParam(reporter, op, windowSetting.endParam);
     if (windowSetting.format) validateDateFormat(reporter, windowSetting.format);
     const limit = op?.limits?.maxWindowMs;
     const step = windowSetting.step?.ms ?? null;
@@ -181,8 +196,8 @@ export function checkSource(reporter: Reporter, decl: ast.EndpointDecl, exprs: E
     }
     if (step !== null && step < 1000) reporter.report("MAP2020", windowSetting.step?.span ?? windowSetting.span, "the window step must be at least 1s");
     window = {
-      startParam: windowSetting.startParam.text,
-      endParam: windowSetting.endParam.text,
+      startParam: windowSetting.startParam?.text ?? null,
+      endParam: windowSetting.endParam?.text ?? null,
       stepMs: step,
       from: windowSetting.from?.value ?? null,
       format: windowSetting.format?.value ?? DEFAULT_WINDOW_FORMAT,
@@ -191,13 +206,21 @@ export function checkSource(reporter: Reporter, decl: ast.EndpointDecl, exprs: E
 
   const scope = { kind: "param" as const, source: schema, hasWindow: window !== null };
   const paramValues: ParamModel[] = [];
+  let windowCarried = false;
   for (const entry of one(byKind, "params")?.entries ?? []) {
     checkParam(reporter, op, entry.name);
     if (paramValues.some((p) => p.name === entry.name.text)) {
       reporter.report("MAP2014", entry.name.span, `parameter \`${entry.name.text}\` is given twice`);
       continue;
     }
+    const before = exprs.windowUses;
     paramValues.push({ name: entry.name.text, value: exprs.check(entry.value, scope) });
+    if (exprs.windowUses > before) windowCarried = true;
+  }
+  if (windowSetting && !windowSetting.startParam && !windowCarried) {
+    reporter.report("MAP2017", windowSetting.span, "the window names no parameters, and no parameter uses `window.start` or `window.end`: no request would carry it", {
+      hint: "name the window's parameters (`window start_date .. end_date`) or use the bounds in a parameter, e.g. `FilterString <- \"FModifyDate >= '\" + window.start + \"'\"`",
+    });
   }
 
   const pageSetting = one(byKind, "page");
@@ -238,6 +261,7 @@ export function checkSource(reporter: Reporter, decl: ast.EndpointDecl, exprs: E
     },
     schema,
     idPaths: [idSetting?.path, numberSetting?.path].filter((p): p is ast.PathExpr => p !== undefined),
+    fillFromReads: (op?.params ?? []).filter((p) => p.fill === "reads" && !paramValues.some((v) => v.name === p.name)).map((p) => p.name),
   };
 }
 

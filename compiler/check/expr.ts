@@ -51,6 +51,9 @@ export class ExprChecker {
   /** Paths read from the record (root undefined) or an entry's element (root: its each), for {@link readsThroughLists}. */
   private readonly reads: { root: number | undefined; path: readonly string[]; expr: ast.PathExpr; skip: number }[] = [];
 
+  /** How many times `window.start` or `window.end` was read: a window without params is carried by the params that read it. */
+  windowUses = 0;
+
   constructor(private readonly reporter: Reporter) {}
 
   check(e: ast.Expr, scope: Scope): Expr {
@@ -139,6 +142,7 @@ export class ExprChecker {
     }
     if (!first.quoted && first.text === "window") {
       const part = e.segments[1]?.text;
+      this.windowUses++;
       if (!scope.hasWindow) {
         this.reporter.report("MAP2017", e.span, "`window` is used but the source has no `window` setting", {
           hint: "add `window <startParam> .. <endParam>` to the source block, or quote a field named window: `window`",
@@ -186,6 +190,11 @@ export class ExprChecker {
    * is a list, an `each` over it says so. Reads inside that `each` were reported as they were read.
    * Linear: each read looks its own prefixes up.
    */
+  /** The record paths read (not an entry's element), in the order first read, dotted. */
+  recordReads(): string[] {
+    return [...new Set(this.reads.filter((r) => r.root === undefined && r.path.length > 0).map((r) => r.path.join(".")))];
+  }
+
   readsThroughLists(lists: readonly { readonly root: number | undefined; readonly path: readonly string[]; readonly line: number }[]): void {
     const key = (root: number | undefined, path: readonly string[]): string => `${root ?? ""}\u0001${path.join("\u0000")}`;
     const known = new Map(lists.map((l) => [key(l.root, l.path), l]));

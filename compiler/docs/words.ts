@@ -52,7 +52,7 @@ export function windowWords(w: WindowSpec | null): string {
   if (!w) return "None: every run reads everything the operation returns.";
   const step = w.stepMs !== null ? `, at most ${duration(w.stepMs)} per call` : "";
   const first = w.from !== null ? `at ${w.from}` : "one day back";
-  return `Incremental: each run reads from the last checkpoint to now${step}; the first run starts ${first}. The window is sent as ${w.startParam} .. ${w.endParam} (${w.format}, Asia/Shanghai time).`;
+  return `Incremental: each run reads from the last checkpoint to now${step}; the first run starts ${first}. ${w.startParam !== null ? `The window is sent as ${w.startParam} .. ${w.endParam}` : "The window's bounds go into the parameters that use window.start and window.end"} (${w.format}, Asia/Shanghai time).`;
 }
 
 /** For the index: `since last run, 1 d steps`, or `full read`. */

@@ -26,8 +26,11 @@ export function parseServerArgs(argv: readonly string[]): HttpTestServerOptions 
       "fault-kinds": { type: "string" },
       "fault-seed": { type: "string" },
       limit: { type: "string", multiple: true },
+      "target-path": { type: "string" },
     },
   });
+  const targetPath = values["target-path"];
+  if (targetPath !== undefined && !/^\/\S*$/.test(targetPath)) throw new Error(`--target-path takes a path starting with /, not ${JSON.stringify(targetPath)}`);
   const rate = values["fault-rate"] === undefined ? 0 : Number(values["fault-rate"]);
   if (!(rate >= 0 && rate <= 1)) throw new Error("--fault-rate takes a number from 0 to 1");
   const kinds = (values["fault-kinds"] ?? "429,500").split(",").filter((k) => k !== "");
@@ -45,6 +48,7 @@ export function parseServerArgs(argv: readonly string[]): HttpTestServerOptions 
     port: count("port", values.port, 0),
     ...(rate > 0 ? { faults: { rate, kinds: kinds as FaultName[], seed: count("fault-seed", values["fault-seed"], 1) } } : {}),
     ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    ...(targetPath !== undefined ? { targetPath } : {}),
   };
 }
 

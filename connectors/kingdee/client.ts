@@ -2,13 +2,13 @@
  * The Kingdee K3Cloud (金蝶云星空) connector: a write target over DynamicFormService.BatchSave, with
  * ExecuteBillQuery behind `lookup`. Wire facts: SYSTEMS.md, "Kingdee K3Cloud"; catalog: ./catalog.ts.
  */
-import type { ConnectorContext, ConnectorFactory, LookupRequest, RowResult, TargetConnector, TargetState, WriteRequest } from "../../runtime/connector.js";
+import type { ConnectorContext, ConnectorFactory, LookupRequest, ReadRequest, ReadResponse, RowResult, SourceConnector, TargetConnector, TargetState, WriteRequest } from "../../runtime/connector.js";
 import { CallError } from "../../runtime/faults.js";
 import { SecretMasker } from "../../runtime/secrets.js";
 import type { Scalar } from "../../runtime/types.js";
 import type { ConnectorCatalog } from "../catalog.js";
 import { readSettings } from "./config.js";
-import { chunks, filterString, LOOKUP_CHUNK, planQuery, QUERY_LIMIT, queryRows, targetState } from "./lookup.js";
+import { chunks, filterString, formOf, LOOKUP_CHUNK, planQuery, QUERY_LIMIT, queryRows, targetState } from "./lookup.js";
 import { KingdeeSession } from "./session.js";
 import { callFailure, MSG_SESSION_LOST, readStatus, rowResults } from "./status.js";
 import { splitAppId } from "./signature.js";
@@ -38,10 +38,17 @@ const LIST_OPTIONS: ReadonlySet<string> = new Set(["NeedUpDateFields", "NeedRetu
  * Throws CallError "credentials" naming the variables that are missing.
  */
 export function kingdeeConnector(options: KingdeeConnectorOptions = {}): ConnectorFactory {
-  return { name: "kingdee", target: (ctx) => kingdeeTarget(ctx, options) };
+  return { name: "kingdee", target: (ctx) => kingdeeTarget(ctx, options), source: (ctx) => kingdeeSource(ctx, options) };
 }
 
-function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions): TargetConnector {
+/** One identity towards Kingdee (a session, or signed calls) and the calls made with it. */
+interface KingdeeLink {
+  exchange(operation: string, body: unknown, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown>;
+  clean(text: string): string;
+  permissionHint(rights: string): string;
+}
+
+function kingdeeLink(ctx: ConnectorContext, options: KingdeeConnectorOptions): KingdeeLink {
   const settings = readSettings(ctx.env);
   // The part of the AppID after `_` encodes the client secret that signs X-Api-Signature.
   const appIdSecret = settings.appId?.includes("_") ? settings.appId.slice(settings.appId.indexOf("_") + 1) : undefined;
@@ -91,6 +98,69 @@ function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions):
     }
   }
 
+  return { exchange, clean, permissionHint };
+}
+
+/**
+ * ExecuteBillQuery as a source: FormId, FieldKeys (the flow's own paths when it gives none), a
+ * FilterString (the window's bounds, say) and offset paging over StartRow/Limit. Each answered row is
+ * zipped with FieldKeys into an object, references rebuilt (`FUseOrgId.FNumber` → `{FUseOrgId:
+ * {FNumber: …}}`), so the flow reads it by the paths it named.
+ */
+function kingdeeSource(ctx: ConnectorContext, options: KingdeeConnectorOptions): SourceConnector {
+  const { exchange, clean, permissionHint } = kingdeeLink(ctx, options);
+  return {
+    async read(request: ReadRequest): Promise<ReadResponse> {
+      const call = "kingdee ExecuteBillQuery";
+      if (request.operation !== "executeBillQuery") throw new CallError(call, "rejected", `kingdee reads with executeBillQuery, not ${JSON.stringify(request.operation)}`);
+      const p = request.params;
+      const formId = typeof p.FormId === "string" ? p.FormId.trim() : "";
+      const fieldKeys = typeof p.FieldKeys === "string" ? p.FieldKeys.split(",").map((k) => k.trim()).filter((k) => k !== "") : [];
+      if (formId === "" || fieldKeys.length === 0) throw new CallError(call, "rejected", "executeBillQuery needs FormId and FieldKeys (a flow that reads fields fills FieldKeys with them)");
+      const form = formOf(formId, options.system);
+      const data = {
+        FormId: formId,
+        FieldKeys: fieldKeys.join(","),
+        FilterString: typeof p.FilterString === "string" ? p.FilterString : "",
+        // Offset paging needs a stable order: the form's key unless the flow orders otherwise.
+        OrderString: typeof p.OrderString === "string" && p.OrderString.trim() !== "" ? p.OrderString : form ? `${form.key} ASC` : "",
+        StartRow: Number(p.StartRow ?? 0),
+        Limit: Number(p.Limit ?? QUERY_LIMIT),
+        TopRowCount: 0,
+      };
+      const answer = await exchange("ExecuteBillQuery", { data }, request.timeoutMs, request.signal);
+      const status = readStatus(answer);
+      if (status) {
+        const failure = callFailure(call, status, 0, permissionHint(`rights to query ${formId}`), clean);
+        throw failure ?? new CallError(call, "malformed", "the query answered a status instead of rows");
+      }
+      if (!Array.isArray(answer)) throw new CallError(call, "malformed", `the query answer is not a 2-D array`);
+      const records = answer.map((row, i) => {
+        if (!Array.isArray(row) || row.length !== fieldKeys.length) throw new CallError(call, "malformed", `query row ${i + 1} has ${Array.isArray(row) ? `${row.length} values` : "no values"}, expected ${fieldKeys.length} (${data.FieldKeys})`);
+        return zipRow(fieldKeys, row);
+      });
+      return { records, total: null, cursor: null };
+    },
+  };
+}
+
+/** A query row as an object: `A.B` keys nest, so `FUseOrgId.FNumber` reads as the reference it is. */
+function zipRow(keys: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  keys.forEach((key, i) => {
+    const parts = key.split(".");
+    let at = row;
+    for (const part of parts.slice(0, -1)) {
+      const next = at[part];
+      at = (next !== null && typeof next === "object" ? next : (at[part] = {})) as Record<string, unknown>;
+    }
+    at[parts[parts.length - 1]!] = values[i] ?? null;
+  });
+  return row;
+}
+
+function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions): TargetConnector {
+  const { exchange, clean, permissionHint } = kingdeeLink(ctx, options);
   return {
     async write(request: WriteRequest): Promise<readonly RowResult[]> {
       const call = "kingdee BatchSave";

@@ -39,7 +39,7 @@ export interface QueryPlan {
 }
 
 /** The form's schema from Kingdee's spec (a project's, when its run passes it); undefined for forms no spec describes. */
-function formSchema(formId: string, system: ConnectorCatalog | undefined): FormSchema | undefined {
+export function formOf(formId: string, system: ConnectorCatalog | undefined): FormSchema | undefined {
   for (const op of (system ?? loadSystems().catalogs.find((c) => c.name === "kingdee"))?.operations ?? []) {
     const form = op.forms?.find((f) => f.id.toLowerCase() === formId.toLowerCase());
     if (form) return form;
@@ -61,7 +61,7 @@ function columnOf(field: string, schema: FormSchema | undefined): Column {
  * catalog's form schema; a form it does not know is queried with every field taken as plain.
  */
 export function planQuery(formId: string, key: string, fields: readonly string[], system?: ConnectorCatalog): QueryPlan {
-  const schema = formSchema(formId, system);
+  const schema = formOf(formId, system);
   const columns = [...new Set(fields)].map((f) => columnOf(f, schema));
   const rowColumns = columns.length;
   const keyColumn = key.includes(".") ? key : columnOf(key, schema).fieldKey;

@@ -263,11 +263,38 @@ export class FormTable {
     }
   }
 
-  /** ExecuteBillQuery over this form: rows by internal id, `startRow` skipped, at most `limit`. */
-  query(fieldKeys: readonly string[], filter: QueryFilter | null, startRow: number, limit: number): unknown[][] {
-    for (const key of [...fieldKeys, ...(filter ? [filter.fieldKey] : [])]) this.checkFieldKey(key);
-    const matching = [...this.rows.values()].filter((row) => filter === null || filter.values.has(String(this.valueOf(row, filter.fieldKey) ?? "")));
+  /**
+   * ExecuteBillQuery over this form: the rows the filter keeps, in `order` (`FField [ASC|DESC]`, default
+   * by internal id), `startRow` skipped, at most `limit`.
+   */
+  query(fieldKeys: readonly string[], filter: QueryFilter | null, startRow: number, limit: number, order = ""): unknown[][] {
+    const conditions = filter?.conditions ?? [];
+    for (const key of [...fieldKeys, ...conditions.map((c) => c.fieldKey)]) this.checkFieldKey(key);
+    let matching = [...this.rows.values()].filter((row) => conditions.every((c) => meets(this.valueOf(row, c.fieldKey), c)));
+    const sort = /^\s*([A-Za-z_][A-Za-z0-9_.]*)(?:\s+(ASC|DESC))?\s*$/i.exec(order);
+    if (order.trim() !== "" && !sort) throw new KingdeeRefusal(8, `排序条件“${order}”无法解析：沙箱只支持 字段 [ASC|DESC]`);
+    if (sort) {
+      const key = sort[1] ?? "";
+      this.checkFieldKey(key);
+      const direction = (sort[2] ?? "ASC").toUpperCase() === "DESC" ? -1 : 1;
+      matching = matching.sort((a, b) => {
+        const x = this.valueOf(a, key);
+        const y = this.valueOf(b, key);
+        const order = typeof x === "number" && typeof y === "number" ? x - y : String(x ?? "") < String(y ?? "") ? -1 : String(x ?? "") > String(y ?? "") ? 1 : 0;
+        return order * direction;
+      });
+    }
     return matching.slice(startRow, startRow + limit).map((row) => fieldKeys.map((key) => this.valueOf(row, key)));
+  }
+
+  /** Rows put in place without a save (a tenant's existing base data), numbered by the form's key. */
+  seed(rows: readonly Row[]): void {
+    for (const row of rows) {
+      const id = this.nextId++;
+      const number = String(row[this.form.number] ?? this.autoNumber());
+      this.rows.set(id, { ...row, [this.form.key]: id, [this.form.number]: number });
+      this.idByNumber.set(number, id);
+    }
   }
 
   private checkFieldKey(key: string): void {
@@ -288,33 +315,98 @@ export class FormTable {
   }
 }
 
-/** A FilterString of the one form the sandbox reads: `Field in ('a','b',…)`. */
-export interface QueryFilter {
+/** One condition of a FilterString: `F in ('a','b')`, `F = 'a'`, `F >= '2024-09-01 00:00:00'`, … */
+export interface QueryCondition {
   readonly fieldKey: string;
-  readonly values: ReadonlySet<string>;
+  readonly op: "in" | "=" | "<>" | ">=" | "<=" | ">" | "<";
+  readonly values: readonly string[];
 }
 
-/** Parses `FNumber in ('a','b')` (quotes doubled inside values, numbers bare); null for an empty filter. */
+/** A FilterString as the sandbox reads it: conditions joined by `and`. */
+export interface QueryFilter {
+  readonly conditions: readonly QueryCondition[];
+}
+
+const FIELD_KEY = "([A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)?)";
+const VALUE = "(?:'((?:[^']|'')*)'|(-?\\d+(?:\\.\\d+)?))";
+
+/**
+ * Parses a FilterString of conditions joined by `and` (`FNumber in ('a','b')`, `FModifyDate >= '…'`);
+ * quotes are doubled inside values, numbers bare. Null for an empty filter. Kingdee accepts far more
+ * SQL; what the sandbox cannot read it refuses with MsgCode 8, naming the filter.
+ */
 export function parseFilter(text: string): QueryFilter | null {
   if (text.trim() === "") return null;
-  const m = /^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s+in\s*\((.*)\)\s*$/is.exec(text);
-  if (!m) throw new KingdeeRefusal(8, `过滤条件“${text}”无法解析：沙箱只支持 字段 in ('值1','值2') 的形式`);
-  const values = new Set<string>();
-  const list = /\s*(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?))\s*(,|$)/y;
-  const body = m[2] ?? "";
-  const malformed = () => new KingdeeRefusal(8, `过滤条件“${text}”无法解析：值列表格式不正确`);
+  const unreadable = (why: string) => new KingdeeRefusal(8, `过滤条件“${text}”无法解析：${why}`);
+  const conditions: QueryCondition[] = [];
+  for (const part of splitAnd(text)) {
+    const list = new RegExp(`^\\s*${FIELD_KEY}\\s+in\\s*\\((.*)\\)\\s*$`, "is").exec(part);
+    if (list) {
+      conditions.push({ fieldKey: list[1] ?? "", op: "in", values: valueList(list[2] ?? "", unreadable) });
+      continue;
+    }
+    const compare = new RegExp(`^\\s*${FIELD_KEY}\\s*(>=|<=|<>|=|>|<)\\s*${VALUE}\\s*$`, "s").exec(part);
+    if (!compare) throw unreadable("沙箱只支持 字段 in ('值1','值2') 与 字段 >= '值' 之类的比较，以 and 连接");
+    conditions.push({ fieldKey: compare[1] ?? "", op: compare[2] as QueryCondition["op"], values: [compare[3] !== undefined ? compare[3].replaceAll("''", "'") : (compare[4] ?? "")] });
+  }
+  return { conditions };
+}
+
+/** The parts of a filter between top-level `and`s (not inside quotes). */
+function splitAnd(text: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "'") quoted = !quoted;
+    else if (!quoted && /^\sand\s/i.test(text.slice(i, i + 5))) {
+      parts.push(text.slice(start, i));
+      start = i + 5;
+      i += 4;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+function valueList(body: string, unreadable: (why: string) => KingdeeRefusal): string[] {
+  const values: string[] = [];
+  const item = new RegExp(`\\s*${VALUE}\\s*(,|$)`, "y");
   let at = 0;
   let more = body.trim() !== "";
   while (more) {
-    list.lastIndex = at;
-    const item = list.exec(body);
-    if (!item) throw malformed();
-    values.add(item[1] !== undefined ? item[1].replaceAll("''", "'") : (item[2] ?? ""));
-    at = list.lastIndex;
-    more = item[3] === ",";
-    if (more && at >= body.length) throw malformed();
+    item.lastIndex = at;
+    const m = item.exec(body);
+    if (!m) throw unreadable("值列表格式不正确");
+    values.push(m[1] !== undefined ? m[1].replaceAll("''", "'") : (m[2] ?? ""));
+    at = item.lastIndex;
+    more = m[3] === ",";
+    if (more && at >= body.length) throw unreadable("值列表格式不正确");
   }
-  return { fieldKey: m[1] ?? "", values };
+  return values;
+}
+
+/** Whether a stored value meets a condition: numbers compare as numbers, everything else as text. */
+export function meets(value: unknown, condition: QueryCondition): boolean {
+  const text = value === null || value === undefined ? "" : String(value);
+  if (condition.op === "in") return condition.values.includes(text);
+  const other = condition.values[0] ?? "";
+  const numeric = text !== "" && other !== "" && Number.isFinite(Number(text)) && Number.isFinite(Number(other));
+  const order = numeric ? Number(text) - Number(other) : text < other ? -1 : text > other ? 1 : 0;
+  switch (condition.op) {
+    case "=":
+      return order === 0;
+    case "<>":
+      return order !== 0;
+    case ">=":
+      return order >= 0;
+    case "<=":
+      return order <= 0;
+    case ">":
+      return order > 0;
+    case "<":
+      return order < 0;
+  }
 }
 
 function label(field: FieldSchema): string {

@@ -17,6 +17,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SandboxFault } from "../sandbox/faults.js";
 import type { SandboxContext, SandboxHandler } from "../sandbox/handler.js";
 import { checkLogin, checkSignatureHeaders, isSigned } from "./sandbox-auth.js";
+import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
+import { seededRandom } from "../../runtime/random.js";
 import { FormTable, KingdeeRefusal, parseFilter, sandboxForm, type SandboxError, type SaveOptions } from "./sandbox-forms.js";
 import { HeldSockets } from "../http/held-sockets.js";
 import { answerWireFault, isWireFault, losingAnswer, sendText } from "../http/wire-faults.js";
@@ -27,6 +29,8 @@ export interface KingdeeSandbox extends SandboxHandler {
   customers(): ReadonlyMap<string, Record<string, unknown>>;
   /** How many times the customer with this FNumber was saved (created or updated). */
   saves(number: string): number;
+  /** The forms that hold rows saved by a client (not the seeded materials' alone), by id. */
+  savedForms(): readonly string[];
   /** Rows of any form by business number (FNumber, FBillNo, …), as stored; empty for a form never saved. */
   rows(formId: string): ReadonlyMap<string, Record<string, unknown>>;
   /** How many times the row of `formId` with this business number was saved. */
@@ -57,12 +61,32 @@ function failure(msgCode: number, message: string): Json {
   return { Result: { ResponseStatus: { IsSuccess: false, ErrorCode: 500, MsgCode: msgCode, Errors: [{ FieldName: null, Message: message, DIndex: 0 }] } } };
 }
 
+/** Materials as a tenant has them: numbered MAT0001…, changed at spread times over the two days before `now`. */
+export function sandboxMaterials(count: number, seed: number, now: number): Record<string, unknown>[] {
+  const random = seededRandom(seed ^ 0x6d617431);
+  const at = (i: number) => formatDateTime(now - 60_000 - Math.floor(((count - i) * 2 * 86_400_000) / Math.max(1, count)), "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
+  return Array.from({ length: count }, (_, i) => ({
+    FNumber: `MAT${String(i + 1).padStart(4, "0")}`,
+    FName: `物料${i + 1}`,
+    FSpecification: `${10 + Math.floor(random() * 90)}×${10 + Math.floor(random() * 90)} mm`,
+    FCreateOrgId: { FNumber: "100" },
+    FUseOrgId: { FNumber: random() < 0.8 ? "100" : "101" },
+    FCreateDate: at(0),
+    FModifyDate: at(i),
+    FDocumentStatus: "C",
+    FForbidStatus: "A",
+  }));
+}
+
 /** ExecuteBillQuery answers its failures inside the 2-D array it would have answered. */
 function answerFor(op: string, answer: Json): Json {
   return op === "ExecuteBillQuery" ? [[answer]] : answer;
 }
 
-/** Creates the Kingdee sandbox: empty tables, no sessions. `ctx.records` is unused (Kingdee is a target). */
+/**
+ * Creates the Kingdee sandbox: no sessions, empty tables but BD_MATERIAL, which holds `ctx.records`
+ * materials changed over the two days before now (a tenant's base data, for flows that read Kingdee).
+ */
 export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
   const tables = new Map<string, FormTable>();
   const sessions = new Map<string, string>();
@@ -77,6 +101,7 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
     return found;
   };
   const customers = () => table("BD_Customer") as FormTable;
+  if (ctx.records > 0) table("BD_MATERIAL")?.seed(sandboxMaterials(ctx.records, ctx.seed, ctx.now()));
 
   function sessionOf(req: IncomingMessage): string | undefined {
     const header = req.headers["kdservice-sessionid"];
@@ -163,7 +188,7 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
     const filter = parseFilter(typeof data.FilterString === "string" ? data.FilterString : "");
     const start = Math.max(0, Math.floor(Number(data.StartRow ?? 0)) || 0);
     const asked = Math.floor(Number(data.Limit ?? 0)) || 0;
-    return forms.query(keys, filter, start, asked > 0 ? Math.min(asked, MAX_QUERY_ROWS) : MAX_QUERY_ROWS);
+    return forms.query(keys, filter, start, asked > 0 ? Math.min(asked, MAX_QUERY_ROWS) : MAX_QUERY_ROWS, typeof data.OrderString === "string" ? data.OrderString : "");
   }
 
   function route(op: string, family: string, body: Json): Json {
@@ -226,6 +251,7 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
     customers: () => customers().byNumber(),
     saves: (number) => customers().saves(number),
     rows: (formId) => table(formId)?.byNumber() ?? new Map(),
+    savedForms: () => [...tables.values()].filter((t) => t.totalSaves() > 0).map((t) => t.form.id),
     savesOf: (formId, number) => table(formId)?.saves(number) ?? 0,
     totalSaves: () => [...tables.values()].reduce((sum, t) => sum + t.totalSaves(), 0),
     expireSessions: () => sessions.clear(),

@@ -16,6 +16,8 @@ export interface SandboxOptions {
   readonly seed?: number;
   /** Guanyi shops (default 3000). */
   readonly shops?: number;
+  /** Kingdee materials (BD_MATERIAL) already there, for flows that read Kingdee (default 300). */
+  readonly materials?: number;
   /** Banniu tasks (default 40: the seed flow writes them at 2 calls a second). */
   readonly tasks?: number;
   /** e.g. `kingdee.batchSave:500@5%,guanyi:timeout@2%`. */
@@ -81,7 +83,7 @@ export async function startSandboxes(options: SandboxOptions = {}): Promise<Sand
   const dice = new FaultDice(parseFaultSpec(options.faults ?? "", ["guanyi", "kingdee", "banniu", ...signedSystems.map((c) => c.name)]), seed);
   const base = { seed, dice, now };
   const guanyi = createGuanyiSandbox({ ...base, records: options.shops ?? 3000 }, systems.find((c) => c.name === "guanyi"));
-  const kingdee = createKingdeeSandbox({ ...base, records: 0 });
+  const kingdee = createKingdeeSandbox({ ...base, records: options.materials ?? 300 });
   const banniu = createBanniuSandbox({ ...base, records: options.tasks ?? 40 });
   const specs = new Map(signedSystems.map((c) => [c.name, createSignedSandbox(c, { ...base, records: options.specRecords ?? 500 })] as const));
   const handlers: SandboxHandler[] = [guanyi, kingdee, banniu, ...specs.values()];

@@ -72,6 +72,7 @@ export interface OperationDocument {
 interface ParamDocument {
   readonly type: FieldSchema["type"];
   readonly format?: string;
+  readonly fill?: "reads";
   readonly enum?: readonly (string | number | boolean)[];
   readonly required?: boolean;
   readonly label?: string;
@@ -456,6 +457,7 @@ export class CatalogBuilder {
       ...(p.default !== undefined ? { default: p.default } : {}),
       ...(p.format ? { format: p.format } : {}),
       ...(p.enum ? { enum: p.enum } : {}),
+      ...(p.fill ? { fill: p.fill } : {}),
       origin: this.spec.origin([...path, name]),
     }));
   }

@@ -146,8 +146,8 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
       const paramCtx: ParamContext = { window: window ? { start: window.start, end: window.end } : null, env: (n) => options.env[n], now: () => nowText };
       const params: Record<string, Scalar> = { ...flow.params(paramCtx) };
       if (window && spec.source.window) {
-        params[spec.source.window.startParam] = window.start;
-        params[spec.source.window.endParam] = window.end;
+        if (spec.source.window.startParam !== null) params[spec.source.window.startParam] = window.start;
+        if (spec.source.window.endParam !== null) params[spec.source.window.endParam] = window.end;
       }
       // Stopping early (--limit, a failed write) stops the reader too, and any call it is waiting on.
       const stopReading = new AbortController();

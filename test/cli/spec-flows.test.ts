@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandboxes, type Sandboxes } from "../../connectors/sandbox/server.js";
 import { ferry } from "../support/io.js";
-import { ROOT } from "../support/seeds.js";
 
 let sandboxes: Sandboxes;
 let state: string;
@@ -74,6 +73,32 @@ describe("the two systems written only as specs", () => {
       }
     } finally {
       rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a flow reading Kingdee with ExecuteBillQuery", () => {
+  const flow = "mappings/examples/kingdee-materials-to-http.map";
+
+  it("reads the materials changed in each window (the bounds in FilterString, FieldKeys from the flow) into the http target, each once", async () => {
+    const { startHttpTestServer } = await import("../../connectors/http/test-server.js");
+    const server = await startHttpTestServer({ records: 0, targetPath: "/materials" });
+    const dir = mkdtempSync(join(tmpdir(), "ferry-kingdee-read-"));
+    try {
+      const now = Date.now();
+      const from = new Date(now - 3 * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 19).replace("T", " ");
+      const run = await ferry(["run", flow, "--from", from], { env: { ...sandboxes.env, FERRY_KINGDEE_LOGIN: "appsecret", FERRY_HTTP_URL: server.url, FERRY_STATE_DIR: dir } });
+      expect(run.code, run.stderr).toBe(0);
+      const materials = sandboxes.kingdee.rows("BD_MATERIAL");
+      expect(materials.size).toBe(300);
+      expect(server.target.rows().size).toBe(300);
+      expect(server.target.totalWrites()).toBe(300);
+      expect(server.target.row("MAT0007")).toMatchObject({ code: "MAT0007", name: "物料7", org: expect.stringMatching(/^10[01]$/) });
+      // Pages of 500 over windows of a day: one ExecuteBillQuery per window, plus none for what was not asked.
+      expect(run.stderr).toMatch(/kingdee executeBillQuery\s+\d+ calls/);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -203,10 +203,11 @@ describe("kingdee configuration", () => {
     expectNoSecrets(callError.message);
   });
 
-  it("offers only a target", () => {
+  it("offers a target (batchSave) and a source (executeBillQuery)", () => {
     const factory = kingdeeConnector();
     expect(factory.name).toBe("kingdee");
-    expect(factory.source).toBeUndefined();
+    expect(factory.target).toBeDefined();
+    expect(factory.source).toBeDefined();
   });
 });
 
