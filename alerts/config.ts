@@ -24,7 +24,7 @@ const SIGNING_TYPES: ReadonlySet<TargetType> = new Set(["dingtalk", "feishu"]);
  * - `row-count`: rows read by the last successful run differ from the median of the 10 before it by
  *   more than `threshold` % (default 50), given at least 3 of them.
  */
-export const RULE_KINDS = ["run-failed", "dead-letters", "error-rate", "no-success", "quality", "anomaly", "row-count"] as const;
+export const RULE_KINDS = ["run-failed", "dead-letters", "error-rate", "no-success", "quality", "anomaly", "row-count", "drift"] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 
 /** Where a webhook goes. `url` and `secret` may be `env:NAME` references, resolved when sending. */
@@ -98,6 +98,7 @@ const KIND_KEYS: Readonly<Record<RuleKind, { readonly threshold?: number; readon
   quality: { threshold: 0 },
   anomaly: { threshold: 0 },
   "row-count": { threshold: 50 },
+  drift: {},
 };
 const PERCENT_KINDS: ReadonlySet<RuleKind> = new Set(["error-rate", "row-count"]);
 

@@ -3,6 +3,7 @@ import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../runtime/datetime
 import type { RunRecord, StateStore } from "../runtime/state/store.js";
 import type { AlertRule, AlertsConfig, RuleKind } from "./config.js";
 import { describeAnomaly, median } from "./quality.js";
+import { describeDrift, type DriftReport } from "../runtime/drift.js";
 
 /** What a rule measured when it fires; stored as the incident's detail. */
 export interface IncidentDetail {
@@ -103,6 +104,14 @@ async function evaluateFlow(store: StateStore, rule: AlertRule, flow: string, no
       if (found.length <= rule.threshold) return undefined;
       const listed = found.slice(0, 5).map(describeAnomaly).join("; ");
       return { ...base, value: found.length, message: `${count(found.length, "data anomaly", "data anomalies")} in run #${latest.runId}: ${listed}${found.length > 5 ? "; …" : ""}` };
+    }
+    case "drift": {
+      // The latest run's records against the system's spec: a field that appeared, stopped coming or changed kind.
+      const drift = await store.latestDrift(flow);
+      if (!drift) return undefined;
+      const report = drift.report as DriftReport;
+      const found = report.unknown.length + report.missing.length + report.typeChanges.length;
+      return { ...base, value: found, message: `run #${drift.runId}: ${describeDrift(report)}` };
     }
     case "row-count": {
       const [last, ...earlier] = await store.runs(flow, ROW_COUNT_HISTORY + 1, { succeeded: true, mapped: true });

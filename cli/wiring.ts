@@ -1,4 +1,5 @@
-import type { ConnectorCatalog } from "../connectors/catalog.js";
+import type { ConnectorCatalog, RecordSchema } from "../connectors/catalog.js";
+import { findConnector, findOperation } from "../connectors/index.js";
 import { connectorFactory } from "../connectors/registry.js";
 import { projectSystems } from "../compiler/systems.js";
 import { CallMeter } from "../runtime/call-meter.js";
@@ -20,6 +21,8 @@ export interface Wiring {
   readonly calls: Calls;
   readonly collections: StoreCollections;
   readonly clock: Clock;
+  /** The source operation's record schema from its spec, for drift. */
+  readonly sourceSchema: RecordSchema | undefined;
 }
 
 /** A connector that cannot start (missing credentials, unknown system): a usage problem. */
@@ -70,5 +73,7 @@ export function wire(flow: FlowModule, env: Readonly<Record<string, string | und
   const source = needSource ? sourceOf(flow, ctx, systems) : { read: () => Promise.reject(new SetupError("this command does not read")) };
   const target = targetOf(flow, ctx, systems);
   const store = state ?? openStateStore(env, cwd);
-  return { store, source, target, calls: new Calls(clock, new RateLimits(clock, RUNTIME_RATE_LIMITS), new CallMeter()), collections: new StoreCollections(store), clock };
+  const system = findConnector(flow.spec.source.connector, systems);
+  const sourceSchema = system ? findOperation(system, flow.spec.source.operation, "read")?.record : undefined;
+  return { store, source, target, calls: new Calls(clock, new RateLimits(clock, RUNTIME_RATE_LIMITS), new CallMeter()), collections: new StoreCollections(store), clock, sourceSchema };
 }

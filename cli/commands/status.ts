@@ -7,6 +7,7 @@ import type { RunRecord } from "../../runtime/state/store.js";
 import { loadEnv } from "../env.js";
 import { colors, EXIT, type Io } from "../io.js";
 import { callLines } from "../progress.js";
+import { describeDrift, type DriftReport } from "../../runtime/drift.js";
 
 /**
  * A time as ferry reads times: Asia/Shanghai wall clock, labelled with its offset so that nobody
@@ -72,6 +73,8 @@ export async function statusCommand(io: Io, flow: string | undefined, options: {
       if (runs.length === 0) io.stdout.write("  no runs\n");
       for (const r of runs) io.stdout.write(`${runLine(r)}\n`);
       if (named) {
+        const drift = await store.latestDrift(name);
+        if (drift) io.stdout.write(`  ${c.yellow("drift")} in run #${drift.runId}: ${describeDrift(drift.report as DriftReport).replace(/^drift in /, "")}\n`);
         const calls = await store.callStats(name);
         if (calls.length) io.stdout.write(`  API calls:\n${callLines(calls).map((l) => `  ${l}`).join("\n")}\n`);
       }

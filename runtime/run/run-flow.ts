@@ -3,6 +3,8 @@ import type { Clock } from "../clock.js";
 import type { SourceConnector, TargetConnector } from "../connector.js";
 import { CallError } from "../faults.js";
 import { FieldStats } from "../quality.js";
+import { describeDrift, DriftTracker, hasDrift, type DriftReport } from "../drift.js";
+import type { RecordSchema } from "../../connectors/catalog.js";
 import type { CollectionStore } from "../lookups.js";
 import type { CallStats, DeadLetterInput, RunStatus, StateStore } from "../state/store.js";
 import type { FlowModule, ParamContext, Scalar } from "../types.js";
@@ -36,6 +38,8 @@ export interface RunOptions {
   /** Read and transform, report new/changed/unchanged, write nothing. */
   readonly dryRun?: boolean;
   readonly onProgress?: (progress: Progress) => void;
+  /** The source operation's record schema from its spec: the records read are compared with it (drift). */
+  readonly sourceSchema?: RecordSchema;
   readonly onLog?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -69,6 +73,8 @@ export interface RunSummary extends Progress {
   readonly error: string | null;
   /** Writes confirmed while reconciling a crashed run's unconfirmed batch. */
   readonly recovered: number;
+  /** How the records read differed from the source operation's spec; null when the spec says nothing to compare with. */
+  readonly drift: DriftReport | null;
 }
 
 /** Pages read ahead of the writer. Bounded, so memory stays flat however many records flow. */
@@ -105,6 +111,7 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
   let writer: BatchWriter | null = null;
   const nowText = formatDateTime(started, "yyyy-MM-dd HH:mm:ss", SHANGHAI_UTC_OFFSET_MINUTES);
   const fieldStats = new FieldStats(spec.fields);
+  const drift = new DriftTracker(options.sourceSchema);
   let recovered = 0;
   let lastBeat = started;
 
@@ -112,9 +119,15 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
     const calls = options.calls.meter.stats();
     await store.recordCalls(runId, spec.name, calls);
     await store.recordFieldStats(runId, spec.name, fieldStats.snapshot());
+    const report = drift.active ? drift.report() : null;
+    if (report && hasDrift(report)) {
+      // Reported, never fatal: a system that sends a new field is still answering.
+      warn(describeDrift(report));
+      await store.recordDrift(runId, spec.name, report);
+    }
     const ended = clock.now();
     await store.finishRun(runId, ended, status, { read: progress.read, written: progress.written, unchanged: progress.unchanged, deadLettered: progress.deadLettered }, error);
-    return { ...progress, runId, flow: spec.name, status, dryRun, elapsedMs: ended - started, calls, warnings, error, recovered };
+    return { ...progress, runId, flow: spec.name, status, dryRun, elapsedMs: ended - started, calls, warnings, error, recovered, drift: report };
   };
 
   try {
@@ -198,6 +211,7 @@ async function runHoldingLock(options: RunOptions, lock: HeldLock | null): Promi
           const steps: (OutgoingRow | { readonly letter: DeadLetterInput })[] = [];
           const ids: string[] = [];
           for (const record of records) {
+            drift.observe(record);
             let sourceId = "";
             try {
               const read = readId(record, spec.source.id);

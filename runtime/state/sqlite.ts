@@ -62,6 +62,9 @@ type Db = Database.Database;
  * the all-time percentiles the console and `ferry status` show read a few hundred rows, not a
  * histogram per run ever made. Older runs have no histogram (NULL) and add nothing to latencies.
  *
+ * Step 6: `run_drift`, per run, how the records read differed from the spec (fields it lacks, fields
+ * that never came, changes of kind), as JSON: only runs that found drift have a row.
+ *
  * Step 5: `flow_locks.started`, the holder's process start time, so a pid reused after a crash is
  * not taken for the holder; `dead_letter_attempts`, every failure of a letter's row (the letter
  * itself keeps the latest), filled with one attempt per existing letter.
@@ -241,6 +244,15 @@ const MIGRATIONS: readonly ((db: Db) => void)[] = [
       CREATE INDEX dead_letter_attempts_letter ON dead_letter_attempts (letter_id);
       INSERT INTO dead_letter_attempts (letter_id, at, stage, reason, run_id)
         SELECT id, created_at, stage, reason, run_id FROM dead_letters ORDER BY id;
+    `),
+  (db) =>
+    db.exec(`
+      CREATE TABLE run_drift (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        flow TEXT NOT NULL,
+        report TEXT NOT NULL
+      );
+      CREATE INDEX run_drift_flow ON run_drift (flow, run_id);
     `),
 ];
 
@@ -604,6 +616,10 @@ function prepareAll(db: Db) {
     callsSince: db.prepare<[number], CallTotalsRow & { flow: string }>(CALLS_SINCE_SQL),
     latencySince: db.prepare<[number], CallLatencyRow>(LATENCY_SINCE_SQL),
     dropFieldStats: db.prepare<[number]>("DELETE FROM field_stats WHERE run_id = ?"),
+    recordDrift: db.prepare<[number, string, string]>("INSERT INTO run_drift (run_id, flow, report) VALUES (?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET report = excluded.report"),
+    latestDrift: db.prepare<[string], { run_id: number; report: string }>(
+      "SELECT d.run_id, d.report FROM run_drift d WHERE d.flow = ? AND d.run_id = (SELECT MAX(id) FROM runs WHERE flow = d.flow AND dry_run = 0 AND status <> 'running')",
+    ),
     insertFieldStat: db.prepare<[number, string, string, number, number, number]>(
       "INSERT INTO field_stats (run_id, flow, field, rows, nulls, empties) VALUES (?, ?, ?, ?, ?, ?)",
     ),
@@ -976,6 +992,15 @@ export class SqliteStateStore implements StateStore {
   /** Like {@link callStats}, per flow, over runs that ended at or after `since` (a run's calls count when it ends). */
   async callsSince(since: number): Promise<FlowCallStats[]> {
     return toCallStats(this.st.callsSince.all(since), this.st.latencySince.all(since)) as FlowCallStats[];
+  }
+
+  async recordDrift(runId: number, flow: string, report: unknown): Promise<void> {
+    this.st.recordDrift.run(runId, flow, JSON.stringify(report));
+  }
+
+  async latestDrift(flow: string): Promise<{ readonly runId: number; readonly report: unknown } | null> {
+    const row = this.st.latestDrift.get(flow);
+    return row ? { runId: row.run_id, report: fromJson(row.report) } : null;
   }
 
   async recordFieldStats(runId: number, flow: string, stats: readonly FieldStat[]): Promise<void> {

@@ -295,6 +295,10 @@ export interface StateStore {
 
   /** Stores a run's field stats; a later call for the same run replaces them (snapshots). */
   recordFieldStats(runId: number, flow: string, stats: readonly FieldStat[]): Promise<void>;
+  /** Stores how a run's records differed from the spec (only runs that found any); recording again replaces it. */
+  recordDrift(runId: number, flow: string, report: unknown): Promise<void>;
+  /** The drift of the flow's latest finished run, or null when that run found none. */
+  latestDrift(flow: string): Promise<{ readonly runId: number; readonly report: unknown } | null>;
   /**
    * Field stats of the flow's last `limit` runs that have stats and did not fail (running runs
    * excluded), newest run first, fields in recorded order; one field, or every field when undefined.

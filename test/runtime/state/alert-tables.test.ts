@@ -32,12 +32,12 @@ describe("schema upgrades", () => {
     const run = await fakeRun(store, "f");
     await store.close();
     const raw = new Database(path);
-    raw.exec("DROP TABLE dead_letter_attempts; DROP TABLE flow_locks; DROP TABLE notifications; DROP TABLE incidents; DROP TABLE anomalies; DROP TABLE field_stats;");
+    raw.exec("DROP TABLE run_drift; DROP TABLE dead_letter_attempts; DROP TABLE flow_locks; DROP TABLE notifications; DROP TABLE incidents; DROP TABLE anomalies; DROP TABLE field_stats;");
     raw.exec(DROP_CALL_COLUMNS);
     raw.pragma("user_version = 1");
     raw.close();
     store = SqliteStateStore.open(path, { now: () => NOW });
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
     expect((await store.runs("f", 5)).map((r) => r.id)).toEqual([run]);
     await store.recordFieldStats(run, "f", [{ field: "a", rows: 1, nulls: 0, empties: 0 }]);
     expect(await store.fieldHistory("f", "a", 5)).toHaveLength(1);
@@ -49,7 +49,7 @@ describe("schema upgrades", () => {
     const run = await fakeRun(store, "f");
     await store.close();
     const raw = new Database(path);
-    raw.exec("DROP TABLE dead_letter_attempts; DROP TABLE flow_locks;");
+    raw.exec("DROP TABLE run_drift; DROP TABLE dead_letter_attempts; DROP TABLE flow_locks;");
     raw.exec(DROP_CALL_COLUMNS);
     raw.pragma("user_version = 2");
     raw.close();
@@ -65,7 +65,7 @@ describe("schema upgrades", () => {
     await store.commit("f", { runId: run, done: [], cleared: [], deadLetters: [{ sourceId: "1", stage: "write", reason: "refused", record: { id: 1 }, row: { a: 1 } }] });
     await store.close();
     const raw = new Database(path);
-    raw.exec("DROP TABLE dead_letter_attempts; ALTER TABLE flow_locks DROP COLUMN started;");
+    raw.exec("DROP TABLE run_drift; DROP TABLE dead_letter_attempts; ALTER TABLE flow_locks DROP COLUMN started;");
     raw.exec(DROP_CALL_COLUMNS);
     raw.pragma("user_version = 3");
     raw.close();
@@ -84,7 +84,7 @@ describe("schema upgrade to version 4", () => {
     await store.close();
     const raw = new Database(path);
     raw.exec(DROP_CALL_COLUMNS);
-    raw.exec("DROP TABLE dead_letter_attempts; ALTER TABLE flow_locks DROP COLUMN started;");
+    raw.exec("DROP TABLE run_drift; DROP TABLE dead_letter_attempts; ALTER TABLE flow_locks DROP COLUMN started;");
     raw.pragma("user_version = 3");
     raw.close();
     store = SqliteStateStore.open(path, { now: () => NOW });
