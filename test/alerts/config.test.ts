@@ -81,7 +81,7 @@ describe("parseAlertsConfig: mistakes", () => {
     {
       mistake: "a kind far from any",
       text: withRule({ name: "x", kind: "explode", targets: ["ops"] }),
-      errors: ['ferry.config.json: alerts.rules[2].kind: unknown kind "explode"; expected one of run-failed, dead-letters, error-rate, no-success, quality, anomaly, row-count'],
+      errors: ['ferry.config.json: alerts.rules[2].kind: unknown kind "explode"; expected one of run-failed, dead-letters, error-rate, no-success, quality, anomaly, row-count, drift'],
     },
     {
       mistake: "a misspelt key",
