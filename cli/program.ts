@@ -147,10 +147,13 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   program
     .command("systems")
     .description("list the systems flows are checked against (built-in specs and the project's systems/), their operations, forms and fields")
-    .argument("[system]", "a system: its operations and forms")
+    .argument("[system]", "a system: its operations and forms (or `pull`, see below)")
     .argument("[item]", "an operation or form of the system: its params and fields")
-    .action(async (system: string | undefined, item: string | undefined) => {
-      code = (await import("./commands/systems.js")).systemsCommand(io, system, item);
+    .option("--form <id>", "with `pull kingdee`: the form whose fields to pull (QueryBusinessInfo)")
+    .option("--project <id>", "with `pull banniu`: the project whose columns to pull (column.list)")
+    .addHelpText("after", "\n  ferry systems pull kingdee --form SAL_SaleOrder   writes the form's fields the specs lack into systems/\n  ferry systems pull banniu --project 27912        writes the project's columns into systems/")
+    .action(async (system: string | undefined, item: string | undefined, opts: { form?: string; project?: string }) => {
+      code = system === "pull" ? await (await import("./commands/systems-pull.js")).systemsPullCommand(io, item, opts) : (await import("./commands/systems.js")).systemsCommand(io, system, item);
     });
 
   program

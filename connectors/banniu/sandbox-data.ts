@@ -24,6 +24,29 @@ export const BANNIU_COLUMNS = {
   status: "27970",
 } as const;
 
+/**
+ * Project 27912's columns as column.list answers them (API-FACTS.md, Banniu): id, title, behaviour
+ * type (1 text, 2 number, 4 dropdown, 7 date-time, …) and, for choices, their options.
+ */
+export const BANNIU_COLUMN_LIST: readonly { readonly column_id: number; readonly name: string; readonly behaviorType: number; readonly options: readonly { readonly id: number; readonly title: string }[] }[] = [
+  { column_id: 27955, name: "创建时间", behaviorType: 7, options: [] },
+  { column_id: 27956, name: "客户昵称", behaviorType: 1, options: [] },
+  { column_id: 27958, name: "订单号", behaviorType: 1, options: [] },
+  { column_id: 27963, name: "货号", behaviorType: 1, options: [] },
+  {
+    column_id: 27970,
+    name: "处理状态",
+    behaviorType: 4,
+    options: [
+      { id: 0, title: "未开始" },
+      { id: 1, title: "进行中" },
+      { id: 2, title: "已完成" },
+    ],
+  },
+  { column_id: 101297, name: "商品条码", behaviorType: 1, options: [] },
+  { column_id: 101300, name: "处理进度", behaviorType: 1, options: [] },
+];
+
 /** A task as the sandbox holds it. */
 export interface BanniuTask {
   readonly id: number;

@@ -31,7 +31,7 @@ import { instantOf, parseDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../run
 import type { SandboxFault } from "../sandbox/faults.js";
 import { SANDBOX_CREDENTIALS, type SandboxContext, type SandboxHandler } from "../sandbox/handler.js";
 import { BANNIU_GATEWAY_PATH } from "./client.js";
-import { BANNIU_COLUMNS, BANNIU_PROJECT_ID, TaskTable, type BanniuTask } from "./sandbox-data.js";
+import { BANNIU_COLUMN_LIST, BANNIU_COLUMNS, BANNIU_PROJECT_ID, TaskTable, type BanniuTask } from "./sandbox-data.js";
 import { verifyBanniu } from "./sign.js";
 import { HeldSockets } from "../http/held-sockets.js";
 import { answerWireFault, isWireFault, loseAnswer, sendText } from "../http/wire-faults.js";
@@ -65,6 +65,7 @@ const DAY_MS = 86_400_000;
 const DATE_FORMAT = "yyyy-MM-dd HH:mm:ss";
 const TASK_LIST = "task.list";
 const TASK_GET = "task.getTask";
+const COLUMN_LIST = "column.list";
 const TASK_UPDATE = "task.update";
 const TASK_BATCH_UPDATE = "task.batchUpdate";
 
@@ -132,9 +133,10 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
     if (query.get("v") !== "1") return refuse("version", `v=${query.get("v") ?? ""}`);
     if (query.get("access_token") !== expected.FERRY_BANNIU_ACCESS_TOKEN) return refuse("token");
     const post = method === TASK_UPDATE || method === TASK_BATCH_UPDATE;
-    if (method !== TASK_LIST && method !== TASK_GET && !post) return refuse("method", method);
+    if (method !== TASK_LIST && method !== TASK_GET && method !== COLUMN_LIST && !post) return refuse("method", method);
     if (req.method !== (post ? "POST" : "GET")) return refuse("httpMethod", `${method}请使用${post ? "POST" : "GET"}`);
     if (method === TASK_GET) return getTask(query);
+    if (method === COLUMN_LIST) return columnList(query);
     if (!post) return taskList(query);
     if (req.headers.authorization !== `Bearer ${expected.FERRY_BANNIU_ACCESS_TOKEN}`) return refuse("bearer");
     const parsed = parseObject(body);
@@ -177,6 +179,14 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
     return {
       response: { code: 0, error_msg: null, total_results: total, page_no: pageNum, page_size: pageSize, has_next: from + pageSize < total, map: { result } },
     };
+  }
+
+  /** The project's columns: what `ferry systems pull banniu --project 27912` reads. */
+  function columnList(query: URLSearchParams): Answer {
+    const project = query.get("project_id");
+    if (!project) return refuse("param", "project_id不能为空");
+    if (project !== BANNIU_PROJECT_ID) return refuse("project", project);
+    return { response: { code: 0, error_msg: null, map: { result: BANNIU_COLUMN_LIST.map((c) => ({ ...c, options: c.options.map((o) => ({ ...o })), relation_options: [], son_column_bos: [] })) } } };
   }
 
   /** One task with its updated columns, keyed by column id as task.list rows are. */

@@ -8,6 +8,7 @@ import { SecretMasker } from "../../runtime/secrets.js";
 import type { Scalar } from "../../runtime/types.js";
 import type { ConnectorCatalog } from "../catalog.js";
 import { readSettings } from "./config.js";
+import { readBusinessInfo, type PulledForm } from "./metadata.js";
 import { chunks, filterString, formOf, LOOKUP_CHUNK, planQuery, QUERY_LIMIT, queryRows, targetState } from "./lookup.js";
 import { KingdeeSession } from "./session.js";
 import { callFailure, MSG_SESSION_LOST, readStatus, rowResults } from "./status.js";
@@ -157,6 +158,21 @@ function zipRow(keys: readonly string[], values: readonly unknown[]): Record<str
     at[parts[parts.length - 1]!] = values[i] ?? null;
   });
   return row;
+}
+
+/** A form's metadata from QueryBusinessInfo: its fields and entry tables, a tenant's own among them. */
+export async function kingdeeFormMetadata(ctx: ConnectorContext, formId: string, timeoutMs: number, options: KingdeeConnectorOptions = {}): Promise<PulledForm> {
+  const call = "kingdee QueryBusinessInfo";
+  const { exchange, clean, permissionHint } = kingdeeLink(ctx, options);
+  const answer = await exchange("QueryBusinessInfo", { data: { FormId: formId } }, timeoutMs, undefined);
+  const status = readStatus(answer);
+  const failure = status && callFailure(call, status, 0, permissionHint(`rights on ${formId}`), clean);
+  if (failure) throw failure;
+  try {
+    return readBusinessInfo(answer, formId);
+  } catch (error) {
+    throw new CallError(call, "malformed", error instanceof Error ? error.message : String(error));
+  }
 }
 
 function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions): TargetConnector {

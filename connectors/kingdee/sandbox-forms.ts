@@ -46,6 +46,58 @@ export class KingdeeRefusal extends Error {
   }
 }
 
+/**
+ * Fields a tenant added to its forms (`F_` fields), which only QueryBusinessInfo tells about: what
+ * `ferry systems pull kingdee --form …` finds beyond the built-in spec. Saved rows may carry them.
+ */
+export const SANDBOX_TENANT_FIELDS: Readonly<Record<string, { readonly head: readonly FieldSchema[]; readonly entries?: Readonly<Record<string, readonly FieldSchema[]>> }>> = {
+  BD_Customer: { head: [{ name: "F_abc_Level", type: "string", label: "客户等级" }] },
+  SAL_SaleOrder: {
+    head: [{ name: "F_abc_Channel", type: "string", label: "销售渠道" }],
+    entries: { FSaleOrderEntry: [{ name: "F_abc_Batch", type: "string", label: "批次说明" }] },
+  },
+};
+
+const FIELD_TYPES: Readonly<Record<string, string>> = {
+  ref: "BaseDataField",
+  string: "TextField",
+  number: "DecimalField",
+  int: "IntegerField",
+  date: "DateField",
+  datetime: "DateTimeField",
+  bool: "CheckBoxField",
+};
+
+function metadataField(field: FieldSchema): Record<string, unknown> {
+  return {
+    Key: field.name,
+    Name: [{ Key: 2052, Value: field.label ?? field.name }],
+    FieldType: FIELD_TYPES[field.type] ?? "TextField",
+    MustInput: field.required ? 1 : 0,
+    ...(field.type === "ref" ? { LookUpObject: { FormId: "BD_Base" } } : {}),
+  };
+}
+
+/** A form's metadata as QueryBusinessInfo answers it (see ./metadata.ts for the shape), tenant fields included. */
+export function businessInfo(form: FormSchema): Record<string, unknown> {
+  const tenant = SANDBOX_TENANT_FIELDS[form.id];
+  const head = form.row.fields.filter((f) => f.type !== "array");
+  const entries = form.row.fields.filter((f) => f.type === "array");
+  return {
+    Id: form.id,
+    Name: [{ Key: 2052, Value: form.title }],
+    Entrys: [
+      { Key: "FBillHead", EntityType: "HeadEntity", Name: [{ Key: 2052, Value: "单据头" }], Fields: [...head, ...(tenant?.head ?? [])].map(metadataField) },
+      ...entries.map((e) => ({
+        Key: e.name,
+        EntityType: "EntryEntity",
+        Name: [{ Key: 2052, Value: e.label ?? e.name }],
+        Fields: [...(e.fields ?? []), ...(tenant?.entries?.[e.name] ?? [])].map(metadataField),
+      })),
+    ],
+  };
+}
+
 /** Organisations the sandbox knows: number → [internal id, name]. */
 export const SANDBOX_ORGS: ReadonlyMap<string, readonly [number, string]> = new Map([
   ["100", [1, "总部"]],

@@ -19,7 +19,7 @@ import type { SandboxContext, SandboxHandler } from "../sandbox/handler.js";
 import { checkLogin, checkSignatureHeaders, isSigned } from "./sandbox-auth.js";
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../runtime/datetime.js";
 import { seededRandom } from "../../runtime/random.js";
-import { FormTable, KingdeeRefusal, parseFilter, sandboxForm, type SandboxError, type SaveOptions } from "./sandbox-forms.js";
+import { businessInfo, FormTable, KingdeeRefusal, parseFilter, sandboxForm, type SandboxError, type SaveOptions } from "./sandbox-forms.js";
 import { HeldSockets } from "../http/held-sockets.js";
 import { answerWireFault, isWireFault, losingAnswer, sendText } from "../http/wire-faults.js";
 
@@ -191,11 +191,20 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
     return forms.query(keys, filter, start, asked > 0 ? Math.min(asked, MAX_QUERY_ROWS) : MAX_QUERY_ROWS, typeof data.OrderString === "string" ? data.OrderString : "");
   }
 
+  function queryBusinessInfo(body: Json): Json {
+    const data = queryData(body);
+    const formId = typeof data.FormId === "string" ? data.FormId : "";
+    const form = formId ? sandboxForm(formId) : undefined;
+    if (!form) throw new KingdeeRefusal(8, formId ? `业务对象“${formId}”不存在` : "FormId 参数不能为空");
+    return { Result: { ResponseStatus: { IsSuccess: true, Errors: [], SuccessEntitys: [], SuccessMessages: [], MsgCode: 0 }, NeedReturnData: businessInfo(form) } };
+  }
+
   function route(op: string, family: string, body: Json): Json {
     if (family !== "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService") throw new KingdeeRefusal(8, `服务“${family}.${op}”不存在`);
     if (op === "BatchSave") return batchSave(body);
     if (op === "ExecuteBillQuery") return executeBillQuery(body);
-    throw new KingdeeRefusal(8, `沙箱未实现 ${op}：只支持 BatchSave 与 ExecuteBillQuery`);
+    if (op === "QueryBusinessInfo") return queryBusinessInfo(body);
+    throw new KingdeeRefusal(8, `沙箱未实现 ${op}：只支持 BatchSave、ExecuteBillQuery 与 QueryBusinessInfo`);
   }
 
   return {

@@ -413,7 +413,7 @@ export class CatalogBuilder {
           if (formDoc[key] !== undefined) this.problem("MAP5004", [...formPath, key], `\`${key}\` of form \`${id}\` is defined in ${originText(existing.origin)}; an extending spec can only add fields`, { label: "cannot be changed here" }, true);
         }
         const fields = this.fields(formDoc.fields ?? {}, [...formPath, "fields"]);
-        merged[at] = { ...existing, row: { ...existing.row, fields: [...existing.row.fields, ...this.additions(existing.row.fields, fields, [...formPath, "fields"], "field")] } };
+        merged[at] = { ...existing, row: { ...existing.row, fields: this.mergeFields(existing.row.fields, fields, [...formPath, "fields"]) } };
       }
       forms = merged;
     }
@@ -427,10 +427,31 @@ export class CatalogBuilder {
           this.problem("MAP5004", recordPath, `the record of \`${base.name}\` is defined in ${originText(base.origin)}; an extending spec can only add fields to it`, { label: "only `fields` can be added" }, true);
         }
         const fields = this.fields(doc.record.fields ?? {}, [...recordPath, "fields"]);
-        record = { ...record, fields: [...record.fields, ...this.additions(record.fields, fields, [...recordPath, "fields"], "field")] };
+        record = { ...record, fields: this.mergeFields(record.fields, fields, [...recordPath, "fields"]) };
       }
     }
     return { ...base, params, ...(options ? { options } : {}), ...(forms ? { forms } : {}), ...(record ? { record } : {}) };
+  }
+
+  /**
+   * `existing` fields with `added` ones: new fields are appended; an object or list field given again
+   * with the same type and nothing but nested fields gains those (a Banniu task's `contents` gains a
+   * project's columns, an entry table a tenant's fields); anything else given again is a problem.
+   */
+  private mergeFields(existing: readonly FieldSchema[], added: readonly FieldSchema[], path: SpecPath): FieldSchema[] {
+    const out = [...existing];
+    const fresh: FieldSchema[] = [];
+    for (const item of added) {
+      const at = out.findIndex((f) => f.name === item.name);
+      const earlier = out[at];
+      const nestedOnly = earlier && item.type === earlier.type && (item.type === "object" || item.type === "array") && item.fields !== undefined && item.label === undefined && item.required === undefined && item.description === undefined && item.openKeys === undefined;
+      if (earlier && nestedOnly) {
+        out[at] = { ...earlier, fields: this.mergeFields(earlier.fields ?? [], item.fields ?? [], [...path, item.name, "fields"]) };
+        continue;
+      }
+      fresh.push(item);
+    }
+    return [...out, ...this.additions(existing, fresh, path, "field")];
   }
 
   /** The definitions of `added` not already in `existing`; a name defined twice is a problem. */

@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandboxes, type Sandboxes } from "../../connectors/sandbox/server.js";
+import { readBusinessInfo } from "../../connectors/kingdee/metadata.js";
+import { ferry } from "../support/io.js";
+import { mutate, seed } from "../support/seeds.js";
+
+let sandboxes: Sandboxes;
+const cwd = mkdtempSync(join(tmpdir(), "ferry-pull-"));
+beforeAll(async () => {
+  sandboxes = await startSandboxes({ seed: 2, shops: 0, tasks: 0, materials: 0 });
+  mkdirSync(join(cwd, "mappings"));
+});
+afterAll(async () => {
+  await sandboxes.close();
+  rmSync(cwd, { recursive: true, force: true });
+});
+const env = () => ({ ...sandboxes.env, FERRY_KINGDEE_LOGIN: "appsecret" });
+
+/** The Guanyi→Kingdee orders example, writing a tenant's own fields of SAL_SaleOrder. */
+const flow = mutate(
+  mutate(readFileSync(new URL("../../mappings/examples/guanyi-orders-to-kingdee-sales-orders.map", import.meta.url), "utf8"), '  FNote        : string? <- seller_memo                          "备注"\n', '  FNote        : string? <- seller_memo                          "备注"\n  F_abc_Channel : string? <- order_type_name                    "销售渠道"\n'),
+  '    FEntryNote  : string? <- d.note                              "备注"\n',
+  '    FEntryNote  : string? <- d.note                              "备注"\n    F_abc_Batch : string? <- d.sku_code                          "批次说明"\n',
+);
+
+describe("ferry systems pull", () => {
+  it("writes a Kingdee form's tenant fields from QueryBusinessInfo, so a flow using them checks; twice changes nothing", async () => {
+    writeFileSync(join(cwd, "mappings", "orders.map"), flow);
+    const before = await ferry(["check", "--json"], { cwd });
+    expect(before.code).toBe(1);
+    expect((JSON.parse(before.stdout) as { code: string; message: string }[]).filter((d) => d.code === "MAP2002").map((d) => d.message)).toEqual(["unknown target field `F_abc_Channel`", "unknown target field `F_abc_Batch`"]);
+
+    const pull = await ferry(["systems", "pull", "kingdee", "--form", "SAL_SaleOrder"], { cwd, env: env() });
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(pull.stderr).toContain("wrote systems/kingdee-SAL_SaleOrder.yaml: form SAL_SaleOrder, 2 fields the other specs lack (F_abc_Channel, FSaleOrderEntry.F_abc_Batch)");
+    const written = readFileSync(join(cwd, "systems", "kingdee-SAL_SaleOrder.yaml"), "utf8");
+    const after = await ferry(["check"], { cwd });
+    expect(after.code, after.stderr).toBe(0);
+
+    const again = await ferry(["systems", "pull", "kingdee", "--form", "SAL_SaleOrder"], { cwd, env: env() });
+    expect(again.stderr).toContain("unchanged: systems/kingdee-SAL_SaleOrder.yaml");
+    expect(readFileSync(join(cwd, "systems", "kingdee-SAL_SaleOrder.yaml"), "utf8")).toBe(written);
+  });
+
+  it("writes a Banniu project's columns from column.list, named and typed in task rows and updates", async () => {
+    const pull = await ferry(["systems", "pull", "banniu", "--project", "27912"], { cwd, env: env() });
+    expect(pull.code, pull.stderr).toBe(0);
+    const shown = await ferry(["systems", "banniu", "task.list"], { cwd });
+    expect(shown.stdout).toMatch(/"?27963"?\s+string\s+货号/);
+    // The seed flow checks with the columns now declared, and a misspelt column id is still refused.
+    writeFileSync(join(cwd, "mappings", "orders.map"), seed("banniu"));
+    expect((await ferry(["check"], { cwd })).code).toBe(0);
+    writeFileSync(join(cwd, "mappings", "orders.map"), mutate(seed("banniu"), "`27970` | map", "`27970x` | map"));
+    expect((await ferry(["check"], { cwd })).code).toBe(1);
+  });
+
+  it("says what it needs, and refuses what it cannot pull (exit 2)", async () => {
+    expect((await ferry(["systems", "pull", "kingdee"], { cwd, env: env() })).stderr).toContain("needs --form");
+    expect((await ferry(["systems", "pull", "guanyi"], { cwd, env: env() })).code).toBe(2);
+    expect((await ferry(["systems", "pull", "kingdee", "--form", "SAL_SaleOrder"], { cwd, env: {} })).code).toBe(2);
+  });
+});
+
+describe("reading QueryBusinessInfo answers", () => {
+  it("is defensive about their shape: other wrappers, plain names, missing keys", () => {
+    const form = readBusinessInfo(
+      { NeedReturnData: [{ Id: "X", Name: "表单", Entities: [{ Key: "FBillHead", EntityType: "head", Fields: [{ Key: "F_a", Name: "甲", ElementType: "DecimalField" }, { Name: "no key" }, "junk"] }, { Key: "FEntity", Fields: [{ FieldName: "F_b", LookUpObjectFormId: "BD_MATERIAL", MustInput: "1" }] }] }] },
+      "X",
+    );
+    expect(form).toEqual({ id: "X", title: "表单", fields: [{ name: "F_a", type: "number", label: "甲" }], entries: [{ key: "FEntity", label: undefined, fields: [{ name: "F_b", type: "ref", refKey: "FNumber", required: true }] }] });
+    expect(() => readBusinessInfo({ Result: { ResponseStatus: { IsSuccess: true } } }, "X")).toThrow(/no entities/);
+  });
+});
