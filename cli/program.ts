@@ -151,9 +151,16 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     .argument("[item]", "an operation or form of the system: its params and fields")
     .option("--form <id>", "with `pull kingdee`: the form whose fields to pull (QueryBusinessInfo)")
     .option("--project <id>", "with `pull banniu`: the project whose columns to pull (column.list)")
-    .addHelpText("after", "\n  ferry systems pull kingdee --form SAL_SaleOrder   writes the form's fields the specs lack into systems/\n  ferry systems pull banniu --project 27912        writes the project's columns into systems/")
-    .action(async (system: string | undefined, item: string | undefined, opts: { form?: string; project?: string }) => {
-      code = system === "pull" ? await (await import("./commands/systems-pull.js")).systemsPullCommand(io, item, opts) : (await import("./commands/systems.js")).systemsCommand(io, system, item);
+    .option("--param <name=value>", "with `sample`: a request parameter (repeatable)", (v: string, all: string[] = []) => [...all, v])
+    .argument("[operation]", "with `sample`: the read operation to call")
+    .addHelpText(
+      "after",
+      "\n  ferry systems pull kingdee --form SAL_SaleOrder   writes the form's fields the specs lack into systems/\n  ferry systems pull banniu --project 27912        writes the project's columns into systems/\n  ferry systems sample <system> <operation> [--param k=v]…   reads one page, proposes a record schema, compares it with the spec",
+    )
+    .action(async (system: string | undefined, item: string | undefined, operation: string | undefined, opts: { form?: string; project?: string; param?: string[] }) => {
+      if (system === "pull") code = await (await import("./commands/systems-pull.js")).systemsPullCommand(io, item, opts);
+      else if (system === "sample") code = await (await import("./commands/systems-sample.js")).systemsSampleCommand(io, item, operation, opts.param ?? []);
+      else code = (await import("./commands/systems.js")).systemsCommand(io, system, item);
     });
 
   program

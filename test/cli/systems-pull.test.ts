@@ -74,3 +74,20 @@ describe("reading QueryBusinessInfo answers", () => {
     expect(() => readBusinessInfo({ Result: { ResponseStatus: { IsSuccess: true } } }, "X")).toThrow(/no entities/);
   });
 });
+
+describe("ferry systems sample", () => {
+  it("reads one page, proposes a record schema and compares what came with the spec", async () => {
+    const run = await ferry(["systems", "sample", "guanyi", "gy.erp.shop.get", "--param", "page_size=20"], { cwd, env: env() });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain("guanyi gy.erp.shop.get: 0 records read");
+    const full = await startSandboxes({ seed: 4, shops: 30, tasks: 0, materials: 0 });
+    try {
+      const sample = await ferry(["systems", "sample", "guanyi", "gy.erp.shop.get", "--param", "page_size=20"], { cwd, env: full.env });
+      expect(sample.stderr).toContain("20 records read");
+      expect(sample.stdout).toMatch(/^ {4}code: \{ type: string, required: true \}$/m);
+      expect(sample.stderr).toContain("against the spec: no drift in 20 records looked at");
+    } finally {
+      await full.close();
+    }
+  });
+});
