@@ -7,8 +7,8 @@ import { banniuColumns, banniuProjectSpec, kingdeeFormSpec, type PullResult } fr
 import { PROJECT_SYSTEMS_DIR } from "../../compiler/systems.js";
 import { UsageError } from "../../compiler/files.js";
 import { systemClock } from "../../runtime/clock.js";
-import { CallError } from "../../runtime/faults.js";
 import type { FlowSpec } from "../../runtime/types.js";
+import { callFailure } from "../call-failure.js";
 import { loadEnv } from "../env.js";
 import { colors, EXIT, type Io } from "../io.js";
 
@@ -48,12 +48,7 @@ export async function systemsPullCommand(io: Io, system: string | undefined, opt
       throw new UsageError(`ferry systems pull reads kingdee (--form) or banniu (--project)${system ? `, not ${system}` : ""}`);
     }
   } catch (error) {
-    if (error instanceof CallError && error.kind === "credentials") throw new UsageError(error.message);
-    if (error instanceof CallError) {
-      io.stderr.write(`${colors(io).red("error")}: ${error.message}\n`);
-      return EXIT.inputErrors;
-    }
-    throw error;
+    return callFailure(io, error);
   }
   const path = join(io.cwd, file);
   let before: string | undefined;

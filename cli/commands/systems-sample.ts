@@ -4,11 +4,11 @@ import { projectSystems } from "../../compiler/systems.js";
 import { UsageError } from "../../compiler/files.js";
 import { systemClock } from "../../runtime/clock.js";
 import { describeDrift, DriftTracker } from "../../runtime/drift.js";
-import { CallError } from "../../runtime/faults.js";
 import { proposeFields, schemaYaml } from "../../runtime/propose-schema.js";
 import type { FlowSpec, Scalar } from "../../runtime/types.js";
+import { callFailure } from "../call-failure.js";
 import { loadEnv } from "../env.js";
-import { colors, EXIT, type Io } from "../io.js";
+import { EXIT, type Io } from "../io.js";
 
 /**
  * `ferry systems sample <system> <operation> [--param k=v]…`: reads one page, proposes a record
@@ -36,12 +36,7 @@ export async function systemsSampleCommand(io: Io, name: string | undefined, ope
     const answer = await source.read({ operation, params: given, recordsPath: op.response?.records ?? "records", totalPath: op.response?.total ?? null, cursorPath: null, timeoutMs: system.defaults.timeoutMs });
     records = answer.records;
   } catch (error) {
-    if (error instanceof CallError && error.kind === "credentials") throw new UsageError(error.message);
-    if (error instanceof CallError) {
-      io.stderr.write(`${colors(io).red("error")}: ${error.message}\n`);
-      return EXIT.inputErrors;
-    }
-    throw error;
+    return callFailure(io, error);
   }
   io.stderr.write(`${system.name} ${op.name}: ${records.length} record${records.length === 1 ? "" : "s"} read\n`);
   io.stdout.write(`# a record schema proposed from ${records.length} record${records.length === 1 ? "" : "s"} of ${system.name} ${op.name}\nrecord:\n  fields:\n${schemaYaml(proposeFields(records), "    ")}`);

@@ -9,6 +9,7 @@ import { SANDBOX_CREDENTIALS, type SandboxHandler } from "../../../connectors/sa
 import { formatDateTime, SHANGHAI_UTC_OFFSET_MINUTES } from "../../../runtime/datetime.js";
 import { SqliteStateStore } from "../../../runtime/state/sqlite.js";
 import { serveSandboxes } from "../../support/sandbox-server.js";
+import { KillSwitch } from "../../support/kill-switch.js";
 import { ROOT, mutate, seed } from "../../support/seeds.js";
 import { seeded } from "../../support/runtime.js";
 
@@ -92,14 +93,8 @@ describe("crash safety of the Banniu seed flow", () => {
     const outcomes: string[] = [];
     for (let trial = 0; trial < TRIALS; trial++) {
       const point = killPoint(random);
-      let victim: ChildProcess | undefined;
-      let killed = false;
-      const kill = () => {
-        if (!killed && victim) {
-          killed = true;
-          victim.kill("SIGKILL");
-        }
-      };
+      const trigger = new KillSwitch();
+      const kill = trigger.kill;
       const sandbox = createBanniuSandbox({ seed: trial + 1, records: TASKS, dice: new FaultDice([], trial + 1), now: Date.now });
       const server = await serveSandboxes([killing(sandbox, point, kill)]);
       const stateDir = join(ROOT_DIR, `trial-${trial}`);
@@ -108,7 +103,7 @@ describe("crash safety of the Banniu seed flow", () => {
       await store.close();
       try {
         const first = runFerry(server.url, stateDir);
-        victim = first.child;
+        trigger.arm(first.child);
         let code = await first.exit;
         for (let attempt = 0; code !== 0 && code !== 3 && attempt < 3; attempt++) code = await runFerry(server.url, stateDir).exit;
         expect([0, 3], `trial ${trial} (${JSON.stringify(point)}) did not finish`).toContain(code);
@@ -120,7 +115,7 @@ describe("crash safety of the Banniu seed flow", () => {
         const missing = known.filter((t) => sandbox.saves(t.id) === 0).map((t) => t.id);
         expect({ trial, point, twice, missing }).toEqual({ trial, point, twice: [], missing: [] });
         expect(sandbox.totalSaves()).toBe(known.length);
-        outcomes.push(`${point.at}#${point.n}:${killed ? "killed" : "finished"}`);
+        outcomes.push(`${point.at}#${point.n}:${trigger.killed ? "killed" : "finished"}`);
       } finally {
         await server.close();
       }

@@ -14,6 +14,7 @@ import { systemClock } from "../../../runtime/clock.js";
 import { SqliteStateStore } from "../../../runtime/state/sqlite.js";
 import type { DeadLetterInput } from "../../../runtime/state/store.js";
 import { ferry } from "../../support/io.js";
+import { KillSwitch } from "../../support/kill-switch.js";
 import { serveSandboxes } from "../../support/sandbox-server.js";
 import { mutate, ROOT, seed, SEED_FILES } from "../../support/seeds.js";
 import { flowOf, seeded } from "../../support/runtime.js";
@@ -62,14 +63,8 @@ describe("crash safety", () => {
     const outcomes: string[] = [];
     for (let trial = 0; trial < TRIALS; trial++) {
       const point = killPoint(random);
-      let victim: ChildProcess | undefined;
-      let killed = false;
-      const kill = () => {
-        if (!killed && victim) {
-          killed = true;
-          victim.kill("SIGKILL");
-        }
-      };
+      const trigger = new KillSwitch();
+      const kill = trigger.kill;
       let writesAnswered = 0;
       const server = await startHttpTestServer({
         records: RECORDS,
@@ -86,7 +81,7 @@ describe("crash safety", () => {
       const stateDir = join(CACHE_ROOT, `trial-${trial}`);
       try {
         const first = runFerry(server, stateDir);
-        victim = first.child;
+        trigger.arm(first.child);
         const firstCode = await first.exit;
         // The restart runs to the end.
         let code = firstCode;
@@ -100,7 +95,7 @@ describe("crash safety", () => {
         const missing = keys.filter((_, i) => (counts[i] ?? 0) === 0);
         expect({ trial, point, twice, missing }).toEqual({ trial, point, twice: [], missing: [] });
         expect(server.target.totalWrites()).toBe(RECORDS);
-        outcomes.push(`${point.at}#${point.n}:${killed ? "killed" : "finished"}`);
+        outcomes.push(`${point.at}#${point.n}:${trigger.killed ? "killed" : "finished"}`);
       } finally {
         await server.close();
       }
