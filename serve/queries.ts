@@ -4,6 +4,7 @@
  * The alerting and data-quality tables (anomalies, …) come from a later migration and may be absent:
  * they are looked up in sqlite_master on every read and their columns discovered, never assumed.
  */
+import { describeDrift, type DriftReport } from "../runtime/drift.js";
 import type Database from "better-sqlite3";
 import { readJson, writeJson } from "../runtime/json.js";
 import type { CallStats, DeadLetter, DeadLetterStage, RunRecord } from "../runtime/state/store.js";
@@ -135,6 +136,10 @@ function prepareAll(db: Db) {
     runsOfFlow: readOnly<[string, number], RunRow>(db, "SELECT * FROM runs WHERE flow = ? ORDER BY id DESC LIMIT ?"),
     openLetters: readOnly<[string, number], DeadLetterRow>(db, "SELECT * FROM dead_letters WHERE flow = ? AND resolved_at IS NULL ORDER BY id LIMIT ?"),
     attempts: readOnly<[number], { at: number; stage: string; reason: string; run_id: number }>(db, "SELECT at, stage, reason, run_id FROM dead_letter_attempts WHERE letter_id = ? ORDER BY rowid"),
+    drift: readOnly<[string], { run_id: number; report: string }>(
+      db,
+      "SELECT d.run_id, d.report FROM run_drift d WHERE d.flow = ? AND d.run_id = (SELECT MAX(id) FROM runs WHERE flow = d.flow AND dry_run = 0 AND status <> 'running')",
+    ),
     resolvedLetters: readOnly<[string, number], DeadLetterRow>(
       db,
       "SELECT * FROM dead_letters WHERE flow = ? AND resolved_at IS NOT NULL ORDER BY resolved_at DESC, id DESC LIMIT ?",
@@ -207,6 +212,17 @@ export class ConsoleQueries {
     const mask = this.mask;
     const attempts = this.st.attempts.all(letter.id).map((a) => ({ at: a.at, stage: a.stage, reason: mask.text(a.reason), runId: a.run_id }));
     return { ...letter, flow: mask.text(letter.flow), sourceId: mask.text(letter.sourceId), reason: mask.text(letter.reason), record: mask.value(letter.record), row: mask.value(letter.row), attempts };
+  }
+
+  /** How the flow's latest run's records differed from the spec, in one masked line; null when they did not. */
+  drift(flow: string): { readonly runId: number; readonly text: string } | null {
+    const row = this.st.drift.get(flow);
+    if (!row) return null;
+    try {
+      return { runId: row.run_id, text: this.mask.text(describeDrift(JSON.parse(row.report) as DriftReport)) };
+    } catch {
+      return null;
+    }
   }
 
   /** Flows with any state, sorted; names as stored (use for lookups, never for display unmasked). */

@@ -13,6 +13,7 @@ export const flowPage: Handler = (ctx, req) => {
   const flow = ctx.queries.flow(name, now, ctx.staleAfterMs);
   if (!flow) return notFound(`ferry has no state for a flow named “${ctx.mask.text(name)}”.`);
   const runs = ctx.queries.runs(name, HISTORY);
+  const drift = ctx.queries.drift(name);
   const rows = runs.map((r) => [
     html`<a href="${path("runs", r.id)}">#${r.id}</a>`,
     time(r.startedAt, now),
@@ -29,6 +30,7 @@ export const flowPage: Handler = (ctx, req) => {
 <dt>Dead letters</dt><dd><a href="${path("flows", flow.flow, "dead-letters")}">${count(flow.openDeadLetters)} need attention</a></dd>
 <dt>Checkpoint</dt><dd>${checkpointText(flow.checkpoint, now)}</dd>
 <dt>Runs</dt><dd>${count(flow.runs)}</dd>
+${drift ? html`<dt>Drift</dt><dd class="drift"><span class="badge warn">drift</span> <a href="${path("runs", drift.runId)}">run #${drift.runId}</a>: ${drift.text}</dd>` : ""}
 <dt>More</dt><dd><a href="/quality?flow=${encodeURIComponent(flow.flow)}">data quality</a> · <a href="/usage?flow=${encodeURIComponent(flow.flow)}">API usage</a></dd>
 </dl>
 <h2>API calls</h2>${usageTable(ctx.queries.usage(now, name).operations)}

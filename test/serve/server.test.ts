@@ -732,3 +732,13 @@ describe("a letter that failed more than once", () => {
     expect(article.indexOf(letter!.reason)).toBeLessThan(article.indexOf(`run #${runId}</a>: FName: 客户名称重复`));
   });
 });
+
+describe("a flow whose latest run found drift", () => {
+  it("shows it on the flow page, with the run, masked", async () => {
+    const [latest] = await bench.store.runs(FLOW, 1);
+    await bench.store.recordDrift(latest!.id, FLOW, { sampled: 40, unknown: [{ path: `vip_${SECRET}`, count: 40, type: "string" }], missing: [], typeChanges: [] });
+    const { body } = await text(`/flows/${FLOW}`);
+    expect(body).toContain(`<dt>Drift</dt><dd class="drift"><span class="badge warn">drift</span> <a href="/runs/${latest!.id}">run #${latest!.id}</a>: drift in 40 records looked at: 1 field the spec lacks (vip_`);
+    expect(body).not.toContain(SECRET);
+  });
+});
