@@ -3,6 +3,7 @@ import type * as ast from "../ast.js";
 import type { FieldSchema, OpenKeys, RecordSchema } from "../../connectors/catalog.js";
 import { walkExpr, type EntryScope, type Expr, type JsonataModel, type LookupModel, type ValueType } from "../model.js";
 import { definedIn } from "../systems.js";
+import { namesForLabels } from "./labels.js";
 import { didYouMean, namesOf } from "../suggest.js";
 import { FUNCTIONS, findPipe, PIPES, DATE_TOKENS, type ArgKind } from "./builtins.js";
 import { listNames, type Reporter } from "./context.js";
@@ -120,6 +121,13 @@ export class ExprChecker {
   }
 
   private path(e: ast.PathExpr, scope: Scope): Expr {
+    const head = e.segments[0];
+    // A record field may be read by its label (a Banniu column by its title), unless the first
+    // segment is an entry's alias or the window.
+    if (scope.kind !== "check" && scope.source && head && !(head.text === "window" && !head.quoted) && !(!head.quoted && innermost(scope, head.text))) {
+      const segments = namesForLabels(e.segments, scope.source.fields, scope.source.openKeys);
+      if (segments !== e.segments) e = { ...e, segments };
+    }
     const names = e.segments.map((s) => s.text);
     const first = e.segments[0];
     if (!first) return { k: "literal", value: null, type: ANY };

@@ -3,6 +3,7 @@ import type { Span } from "../ast.js";
 import type { FieldSchema, FieldType, OpenKeys, RecordSchema } from "../../connectors/catalog.js";
 import type { EachModel, Expr, FieldModel, ValueType } from "../model.js";
 import { definedIn } from "../systems.js";
+import { namesForLabels } from "./labels.js";
 import { didYouMean } from "../suggest.js";
 import { headOf, listNames, type Reporter } from "./context.js";
 import type { EntryContext, ExprChecker, Scope } from "./expr.js";
@@ -47,7 +48,10 @@ export class FieldsChecker {
     // Every proper dotted prefix of a path written so far → the first path under it, so an overlap
     // (`a` and `a.b`) is found by looking up a path's own prefixes, not by scanning earlier lines.
     const under = new Map<string, string>();
-    for (const decl of decls) {
+    for (const written of decls) {
+      // A field may be written by its label (a Banniu column by its title): the name is what counts.
+      const segments = level ? namesForLabels(written.target.segments, level.fields, level.open) : written.target.segments;
+      const decl: ast.FieldDecl = segments === written.target.segments ? written : { ...written, target: { ...written.target, segments } };
       const path = decl.target.segments.map((s) => s.text);
       const display = prefix + path.join(".");
       const first = seen.get(display);

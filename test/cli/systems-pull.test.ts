@@ -46,11 +46,24 @@ describe("ferry systems pull", () => {
   });
 
   it("writes a Banniu project's columns from column.list, named and typed in task rows and updates", async () => {
+    // The seed flow with its columns written by their titles: refused until the project's columns are pulled.
+    const byTitle = mutate(mutate(seed("banniu"), "contents.`101297`", "contents.`商品条码`"), "{ $eq: `27963` }", "{ $eq: `货号` }");
+    writeFileSync(join(cwd, "mappings", "orders.map"), byTitle);
+    expect((await ferry(["check"], { cwd })).code).toBe(1);
     const pull = await ferry(["systems", "pull", "banniu", "--project", "27912"], { cwd, env: env() });
     expect(pull.code, pull.stderr).toBe(0);
     const shown = await ferry(["systems", "banniu", "task.list"], { cwd });
     expect(shown.stdout).toMatch(/"?27963"?\s+string\s+货号/);
-    // The seed flow checks with the columns now declared, and a misspelt column id is still refused.
+    // Now the titles name the columns, and the module reads and writes the column ids.
+    const checked = await ferry(["check"], { cwd });
+    expect(checked.code, checked.stderr).toBe(0);
+    const built = await ferry(["build", "mappings", "--out", "generated"], { cwd });
+    expect(built.code).toBe(0);
+    const module = readFileSync(join(cwd, "generated", "orders.ts"), "utf8");
+    expect(module).toContain('"target": "contents.101297"');
+    expect(module).toContain('src["27963"]');
+    expect((await ferry(["test"], { cwd })).code).toBe(0);
+    // The seed flow's ids still check, and a misspelt column id is still refused.
     writeFileSync(join(cwd, "mappings", "orders.map"), seed("banniu"));
     expect((await ferry(["check"], { cwd })).code).toBe(0);
     writeFileSync(join(cwd, "mappings", "orders.map"), mutate(seed("banniu"), "`27970` | map", "`27970x` | map"));
