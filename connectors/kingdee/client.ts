@@ -113,7 +113,8 @@ function kingdeeSource(ctx: ConnectorContext, options: KingdeeConnectorOptions):
   return {
     async read(request: ReadRequest): Promise<ReadResponse> {
       const call = "kingdee ExecuteBillQuery";
-      if (request.operation !== "executeBillQuery") throw new CallError(call, "rejected", `kingdee reads with executeBillQuery, not ${JSON.stringify(request.operation)}`);
+      if (request.operation !== "executeBillQuery" && request.operation !== "billQuery") throw new CallError(call, "rejected", `kingdee reads with executeBillQuery or billQuery, not ${JSON.stringify(request.operation)}`);
+      const service = request.operation === "billQuery" ? "BillQuery" : "ExecuteBillQuery";
       const p = request.params;
       const formId = typeof p.FormId === "string" ? p.FormId.trim() : "";
       const fieldKeys = typeof p.FieldKeys === "string" ? p.FieldKeys.split(",").map((k) => k.trim()).filter((k) => k !== "") : [];
@@ -129,14 +130,16 @@ function kingdeeSource(ctx: ConnectorContext, options: KingdeeConnectorOptions):
         Limit: Number(p.Limit ?? QUERY_LIMIT),
         TopRowCount: 0,
       };
-      const answer = await exchange("ExecuteBillQuery", { data }, request.timeoutMs, request.signal);
+      const answer = await exchange(service, { data }, request.timeoutMs, request.signal);
       const status = readStatus(answer);
       if (status) {
-        const failure = callFailure(call, status, 0, permissionHint(`rights to query ${formId}`), clean);
+        const failure = callFailure(`kingdee ${service}`, status, 0, permissionHint(`rights to query ${formId}`), clean);
         throw failure ?? new CallError(call, "malformed", "the query answered a status instead of rows");
       }
       if (!Array.isArray(answer)) throw new CallError(call, "malformed", `the query answer is not a 2-D array`);
       const records = answer.map((row, i) => {
+        // BillQuery answers each row as an object keyed by field key; ExecuteBillQuery as a list in FieldKeys order.
+        if (row !== null && typeof row === "object" && !Array.isArray(row)) return zipRow(fieldKeys, fieldKeys.map((k) => (row as Record<string, unknown>)[k] ?? null));
         if (!Array.isArray(row) || row.length !== fieldKeys.length) throw new CallError(call, "malformed", `query row ${i + 1} has ${Array.isArray(row) ? `${row.length} values` : "no values"}, expected ${fieldKeys.length} (${data.FieldKeys})`);
         return zipRow(fieldKeys, row);
       });
@@ -179,12 +182,16 @@ function kingdeeTarget(ctx: ConnectorContext, options: KingdeeConnectorOptions):
   const { exchange, clean, permissionHint } = kingdeeLink(ctx, options);
   return {
     async write(request: WriteRequest): Promise<readonly RowResult[]> {
-      const call = "kingdee BatchSave";
-      if (request.operation !== "batchSave") throw new CallError(call, "rejected", `kingdee writes with batchSave, not ${JSON.stringify(request.operation)}`);
-      if (request.form === null) throw new CallError(call, "rejected", "batchSave needs a form, e.g. BD_Customer");
+      // Save carries one row (`Model` an object), BatchSave many (`Model` a list); both answer per row by DIndex.
+      const service = request.operation === "save" ? "Save" : "BatchSave";
+      const call = `kingdee ${service}`;
+      if (request.operation !== "batchSave" && request.operation !== "save") throw new CallError(call, "rejected", `kingdee writes with batchSave or save, not ${JSON.stringify(request.operation)}`);
+      if (request.form === null) throw new CallError(call, "rejected", `${request.operation} needs a form, e.g. BD_Customer`);
       if (request.rows.length === 0) return [];
-      const data = { ...batchSaveOptions(request.options), Model: request.rows.map((r) => r.row) };
-      const answer = await exchange("BatchSave", { formid: request.form, data }, request.timeoutMs, request.signal);
+      if (service === "Save" && request.rows.length > 1) throw new CallError(call, "rejected", `save sends one row per call; ${request.rows.length} were given (set \`batch 1\`, or write with batchSave)`);
+      const rows = request.rows.map((r) => r.row);
+      const data = { ...batchSaveOptions(request.options), Model: service === "Save" ? rows[0] : rows };
+      const answer = await exchange(service, { formid: request.form, data }, request.timeoutMs, request.signal);
       const status = readStatus(answer);
       if (!status) throw new CallError(call, "malformed", "the answer has no Result.ResponseStatus");
       const failure = callFailure(call, status, request.rows.length, permissionHint(`rights on ${request.form}`), clean);

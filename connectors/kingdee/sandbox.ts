@@ -170,7 +170,21 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
     if (!forms) throw new KingdeeRefusal(8, `业务对象“${formId}”不存在`);
     if (!isRecord(data) || !Array.isArray(data.Model)) throw new KingdeeRefusal(8, "数据包格式不正确：data.Model 必须是数组");
     if (data.Model.length === 0) throw new KingdeeRefusal(8, "数据包格式不正确：data.Model 不能为空");
-    const outcome = forms.save(data.Model, saveOptions(data));
+    return saveRows(forms, data.Model, data);
+  }
+
+  /** Save: one row, `data.Model` an object; answered as BatchSave answers its one row. */
+  function save(body: Json): Json {
+    const [formId, data] = formAndData(body);
+    if (!formId) throw new KingdeeRefusal(8, "formid 参数不能为空");
+    const forms = table(formId);
+    if (!forms) throw new KingdeeRefusal(8, `业务对象“${formId}”不存在`);
+    if (!isRecord(data) || !isRecord(data.Model)) throw new KingdeeRefusal(8, "数据包格式不正确：data.Model 必须是对象");
+    return saveRows(forms, [data.Model], data);
+  }
+
+  function saveRows(forms: FormTable, model: readonly unknown[], data: Record<string, unknown>): Json {
+    const outcome = forms.save(model, saveOptions(data));
     const status =
       outcome.errors.length === 0
         ? { IsSuccess: true, Errors: [] as SandboxError[], SuccessEntitys: outcome.successes, SuccessMessages: [], MsgCode: 0 }
@@ -203,6 +217,12 @@ export function createKingdeeSandbox(ctx: SandboxContext): KingdeeSandbox {
     if (family !== "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService") throw new KingdeeRefusal(8, `服务“${family}.${op}”不存在`);
     if (op === "BatchSave") return batchSave(body);
     if (op === "ExecuteBillQuery") return executeBillQuery(body);
+    if (op === "Save") return save(body);
+    if (op === "BillQuery") {
+      // Newer servers: the same query, each row an object keyed by field key.
+      const keys = String(queryData(body).FieldKeys ?? "").split(",").map((k) => k.trim()).filter((k) => k !== "");
+      return (executeBillQuery(body) as unknown[][]).map((row) => Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null])));
+    }
     if (op === "QueryBusinessInfo") return queryBusinessInfo(body);
     throw new KingdeeRefusal(8, `沙箱未实现 ${op}：只支持 BatchSave、ExecuteBillQuery 与 QueryBusinessInfo`);
   }

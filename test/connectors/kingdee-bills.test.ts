@@ -6,7 +6,7 @@ import type { FlowSpec } from "../../runtime/types.js";
 
 let sandboxes: Sandboxes;
 beforeAll(async () => {
-  sandboxes = await startSandboxes({ seed: 1, shops: 0, tasks: 0 });
+  sandboxes = await startSandboxes({ seed: 1, shops: 0, tasks: 0, materials: 5 });
 });
 afterAll(() => sandboxes.close());
 
@@ -36,5 +36,24 @@ describe("the Kingdee sandbox, for a bill with entry lines (SAL_SaleOrder)", () 
     const saved = sandboxes.kingdee.rows("SAL_SaleOrder").get("SO0001");
     expect(saved?.FSaleOrderEntry).toEqual(good.FSaleOrderEntry);
     expect(sandboxes.kingdee.savesOf("SAL_SaleOrder", "SO0001")).toBe(1);
+  });
+});
+
+describe("Kingdee Save and BillQuery", () => {
+  it("save writes one row per call and answers it as BatchSave would", async () => {
+    const results = await target().write({ operation: "save", form: "SAL_SaleOrder", options: {}, rows: [{ sourceId: "1", row: order("SO0101", [{ FMaterialId: { FNumber: "M1" }, FUnitID: { FNumber: "Pcs" }, FQty: 1 }]) }], key: "FBillNo", timeoutMs: 5000 });
+    expect(results).toEqual([{ ok: true, targetId: expect.any(String) }]);
+    expect(sandboxes.kingdee.savesOf("SAL_SaleOrder", "SO0101")).toBe(1);
+    const two = target().write({ operation: "save", form: "SAL_SaleOrder", options: {}, rows: [{ sourceId: "1", row: {} }, { sourceId: "2", row: {} }], key: null, timeoutMs: 5000 });
+    await expect(two).rejects.toMatchObject({ kind: "rejected", message: expect.stringContaining("one row per call") });
+  });
+
+  it.each(["billQuery", "executeBillQuery"])("%s reads rows by the field keys asked for, references nested", async (operation) => {
+    const source = kingdeeConnector().source!({ env: { ...sandboxes.env, FERRY_KINGDEE_LOGIN: "appsecret" }, clock: new FakeClock(Date.now()), flow: {} as FlowSpec });
+    const answer = await source.read({ operation, params: { FormId: "BD_MATERIAL", FieldKeys: "FNumber,FUseOrgId.FNumber", FilterString: "FNumber in ('MAT0002','MAT0003')", StartRow: 0, Limit: 10 }, recordsPath: "rows", totalPath: null, cursorPath: null, timeoutMs: 5000 });
+    expect(answer.records).toEqual([
+      { FNumber: "MAT0002", FUseOrgId: { FNumber: expect.stringMatching(/^10[01]$/) } },
+      { FNumber: "MAT0003", FUseOrgId: { FNumber: expect.stringMatching(/^10[01]$/) } },
+    ]);
   });
 });
