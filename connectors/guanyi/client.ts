@@ -8,7 +8,7 @@
  * (`success:false` with errorCode/errorDesc at HTTP 200) and keeps the three credentials out of
  * every message.
  */
-import type { ConnectorContext, ConnectorFactory, ReadRequest, ReadResponse, SourceConnector } from "../../runtime/connector.js";
+import type { ConnectorContext, ConnectorFactory, ReadRequest, ReadResponse, RowResult, SourceConnector, TargetConnector, WriteRequest } from "../../runtime/connector.js";
 import { CallError, type FaultKind } from "../../runtime/faults.js";
 import { SecretMasker } from "../../runtime/secrets.js";
 import type { Scalar } from "../../runtime/types.js";
@@ -64,6 +64,44 @@ export function guanyiConnector(options: GuanyiConnectorOptions = {}): Connector
   return {
     name: "guanyi",
     source: (ctx) => guanyiSource(guanyiConfig(ctx, options)),
+    target: (ctx) => guanyiTarget(guanyiConfig(ctx, options)),
+  };
+}
+
+/**
+ * The writes of Guanyi's spec (`gy.erp.trade.add`, `gy.erp.item.add`, …): one document per call, its
+ * fields beside appkey, sessionkey and method in the signed body. Guanyi answers a write with its
+ * envelope alone; what identifies the new document (`id`, `code`) is read when present — no public
+ * source shows it, so it is a guess. A refusal of the document is the row's; anything else the call's.
+ * Guanyi offers no way to ask which documents it holds, so these writes are at-least-once.
+ */
+function guanyiTarget(config: GuanyiConfig): TargetConnector {
+  const masker = config.wire.masker;
+  return {
+    async write(request: WriteRequest): Promise<readonly RowResult[]> {
+      const call = `guanyi ${request.operation}`;
+      const fail: Fail = (kind, message, retryAfterMs) => new CallError(call, kind, masker.mask(message), retryAfterMs === undefined ? {} : { retryAfterMs });
+      if (request.rows.length === 0) return [];
+      if (request.rows.length > 1) throw fail("rejected", `${request.operation} sends one document per call; ${request.rows.length} were given (set \`batch 1\`)`);
+      const row = request.rows[0]!.row;
+      if (row === null || typeof row !== "object" || Array.isArray(row)) return [{ ok: false, reason: `the row is ${kindOf(row)}, not a document` }];
+      const body: Record<string, unknown> = { appkey: config.appkey, sessionkey: config.sessionkey, method: request.operation };
+      for (const [key, value] of Object.entries(row)) {
+        if (RESERVED_KEYS.has(key)) throw fail("rejected", `field ${JSON.stringify(key)} is reserved: the connector sets it`);
+        if (value !== null && value !== undefined) body[key] = value;
+      }
+      const answer = await postJson(config.wire, { call, path: GUANYI_PATH, body: { ...body, sign: signGuanyi(body, config.secret) }, timeoutMs: request.timeoutMs, signal: request.signal });
+      if (answer === null || typeof answer !== "object" || Array.isArray(answer)) throw fail("malformed", `answer is ${kindOf(answer)}, not a Guanyi envelope {"success": …}`);
+      const envelope = answer as Record<string, unknown>;
+      if (envelope.success === true) {
+        const id = envelope.id ?? envelope.code;
+        return [{ ok: true, targetId: typeof id === "string" || typeof id === "number" || typeof id === "bigint" ? String(id) : null }];
+      }
+      if (envelope.success !== false) throw fail("malformed", `answer has ${kindOf(envelope.success)} at success, not true or false`);
+      const error = refusal(envelope, fail, (t) => masker.mask(t));
+      if (error.kind === "rejected") return [{ ok: false, reason: error.message.slice(call.length + 2) }];
+      throw error;
+    },
   };
 }
 

@@ -23,7 +23,7 @@ import { SANDBOX_CREDENTIALS, type SandboxContext, type SandboxHandler } from ".
 import { GUANYI_PATH } from "./client.js";
 import { ShopTable, type GuanyiShop } from "./sandbox-shops.js";
 import { verifyGuanyi } from "./sign.js";
-import type { ConnectorCatalog } from "../catalog.js";
+import type { ConnectorCatalog, OperationSchema } from "../catalog.js";
 import { SpecReads } from "../sandbox/spec-reads.js";
 import { loadSystems } from "../spec/load-systems.js";
 import { HeldSockets } from "../http/held-sockets.js";
@@ -37,6 +37,8 @@ export interface GuanyiSandbox extends SandboxHandler {
   shops(): readonly GuanyiShop[];
   /** Ends every request held by a `timeout` fault; the sandbox server calls it on shutdown. */
   releaseHeld(): void;
+  /** The documents a write operation saved, by business key (platform_code, code, …), with their save counts. */
+  documents(operation: string): ReadonlyMap<string, { readonly document: Record<string, unknown>; readonly saves: number }>;
 }
 
 /** The one method the sandbox serves. */
@@ -80,6 +82,7 @@ export function createGuanyiSandbox(ctx: SandboxContext, catalog?: ConnectorCata
   let all: readonly GuanyiShop[] | undefined;
   const operations = (catalog ?? loadSystems().catalogs.find((c) => c.name === "guanyi"))?.operations ?? [];
   const reads = new SpecReads(Math.min(ctx.records, 500), ctx.seed, ctx.now);
+  const documents = new Map<string, { document: Record<string, unknown>; saves: number }>();
 
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
@@ -97,7 +100,10 @@ export function createGuanyiSandbox(ctx: SandboxContext, catalog?: ConnectorCata
     if (body.sessionkey !== expected.FERRY_GUANYI_SESSIONKEY) return refuse("sessionkey", method);
     if (!verifyGuanyi(raw, expected.FERRY_GUANYI_SECRET)) return refuse("sign", method);
     if (method === SHOP_GET) return shopGet(body);
-    // Every other read of Guanyi's spec is served from records generated from its schema.
+    // Every other read of Guanyi's spec is served from records generated from its schema; its writes
+    // are checked for the fields the spec requires and kept, each document's saves counted.
+    const write = operations.find((o) => o.name === method && o.direction === "write");
+    if (write) return saveDocument(write, body);
     const op = operations.find((o) => o.name === method && o.direction === "read");
     if (!op) return refuse("method", method, { desc: `不支持的方法: ${method}` });
     const read = reads.answer(op, body);
@@ -106,6 +112,22 @@ export function createGuanyiSandbox(ctx: SandboxContext, catalog?: ConnectorCata
     answer[op.response?.records ?? "records"] = read.page;
     if (op.response?.total) answer[op.response.total] = read.total;
     return answer;
+  }
+
+  /** A write of the spec: the document's required fields present, then kept under its business key. */
+  function saveDocument(op: OperationSchema, body: Record<string, unknown>): Answer {
+    const { appkey: _a, sessionkey: _s, method: _m, sign: _g, ...document } = body;
+    for (const field of op.record?.fields ?? []) {
+      const value = document[field.name];
+      if (field.required && (value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0))) {
+        return refuse("param", op.name, { desc: `${field.label ?? field.name}(${field.name})不能为空` });
+      }
+    }
+    const key = ["platform_code", "code", "item_code", "barcode"].map((k) => document[k]).find((v) => typeof v === "string" || typeof v === "number");
+    const id = String(key ?? `${op.name}#${documents.size + 1}`);
+    const saved = documents.get(`${op.name}\u0000${id}`);
+    documents.set(`${op.name}\u0000${id}`, { document, saves: (saved?.saves ?? 0) + 1 });
+    return { success: true, errorCode: "", subErrorCode: "", errorDesc: "", subErrorDesc: "", requestMethod: op.name, code: id };
   }
 
   function shopGet(body: Record<string, unknown>): Answer {
@@ -179,6 +201,7 @@ export function createGuanyiSandbox(ctx: SandboxContext, catalog?: ConnectorCata
       shops: table.size,
     }),
     shops: () => (all ??= Array.from({ length: table.size }, (_, i) => table.shop(i))),
+    documents: (operation) => new Map([...documents].filter(([k]) => k.startsWith(`${operation}\u0000`)).map(([k, v]) => [k.slice(operation.length + 1), v])),
     releaseHeld: () => {
       held.release();
     },

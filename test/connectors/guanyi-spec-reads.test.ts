@@ -53,3 +53,23 @@ describe("the Guanyi sandbox, for the reads of Guanyi's spec beyond shops", () =
     expect((error as CallError).message).toContain("不支持的方法");
   });
 });
+
+describe("Guanyi's writes (one document a call)", () => {
+  const target = () => guanyiConnector().target!({ env: sandboxes.env, clock: new FakeClock(NOW), flow: {} as FlowSpec });
+  const trade = { shop_code: "gsh_test", vip_code: "V1", platform_code: "TB0001", warehouse_code: "W1", deal_datetime: "2026-12-08 10:00:00", receiver_name: "张三", details: [{ item_code: "I1", qty: 1, price: 9.9 }] };
+
+  it("saves an order the sandbox finds complete, and refuses one without a required field as that row's", async () => {
+    const write = (row: unknown) => target().write({ operation: "gy.erp.trade.add", form: null, options: {}, rows: [{ sourceId: "1", row }], key: "platform_code", timeoutMs: 5000 });
+    const saved = await write(trade);
+    expect(saved, JSON.stringify(saved)).toEqual([{ ok: true, targetId: "TB0001" }]);
+    expect(sandboxes.guanyi.documents("gy.erp.trade.add").get("TB0001")).toMatchObject({ saves: 1, document: { details: [{ item_code: "I1" }] } });
+    const { vip_code: _gone, ...incomplete } = trade;
+    expect(await write({ ...incomplete, platform_code: "TB0002" })).toEqual([{ ok: false, reason: expect.stringContaining("vip_code") }]);
+    expect(sandboxes.guanyi.documents("gy.erp.trade.add").has("TB0002")).toBe(false);
+  });
+
+  it("sends one document per call", async () => {
+    const two = target().write({ operation: "gy.erp.trade.add", form: null, options: {}, rows: [{ sourceId: "1", row: trade }, { sourceId: "2", row: trade }], key: null, timeoutMs: 5000 });
+    await expect(two).rejects.toMatchObject({ kind: "rejected", message: expect.stringContaining("one document per call") });
+  });
+});

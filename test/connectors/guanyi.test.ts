@@ -336,7 +336,7 @@ describe("guanyi authentication", () => {
 
   it("defaults to Guanyi's production gateway", () => {
     expect(guanyiConnector()).toMatchObject({ name: "guanyi" });
-    expect(guanyiConnector().target).toBeUndefined();
+    expect(guanyiConnector().target).toBeDefined();
     expect(() => guanyiConnector().source!(context({ ...CREDS }))).not.toThrow();
   });
 });
