@@ -66,6 +66,7 @@ const DATE_FORMAT = "yyyy-MM-dd HH:mm:ss";
 const TASK_LIST = "task.list";
 const TASK_GET = "task.getTask";
 const COLUMN_LIST = "column.list";
+const PROJECT_LIST = "project.list";
 const TASK_UPDATE = "task.update";
 const TASK_BATCH_UPDATE = "task.batchUpdate";
 
@@ -133,10 +134,12 @@ export function createBanniuSandbox(ctx: SandboxContext): BanniuSandbox {
     if (query.get("v") !== "1") return refuse("version", `v=${query.get("v") ?? ""}`);
     if (query.get("access_token") !== expected.FERRY_BANNIU_ACCESS_TOKEN) return refuse("token");
     const post = method === TASK_UPDATE || method === TASK_BATCH_UPDATE;
-    if (method !== TASK_LIST && method !== TASK_GET && method !== COLUMN_LIST && !post) return refuse("method", method);
+    if (method !== TASK_LIST && method !== TASK_GET && method !== COLUMN_LIST && method !== PROJECT_LIST && !post) return refuse("method", method);
     if (req.method !== (post ? "POST" : "GET")) return refuse("httpMethod", `${method}请使用${post ? "POST" : "GET"}`);
     if (method === TASK_GET) return getTask(query);
     if (method === COLUMN_LIST) return columnList(query);
+    // The one project the sandbox holds; a real tenant lists every project the token can see.
+    if (method === PROJECT_LIST) return { response: { code: 0, error_msg: null, map: { result: [{ project_id: Number(BANNIU_PROJECT_ID), name: "售后工单" }] } } };
     if (!post) return taskList(query);
     if (req.headers.authorization !== `Bearer ${expected.FERRY_BANNIU_ACCESS_TOKEN}`) return refuse("bearer");
     const parsed = parseObject(body);

@@ -210,3 +210,16 @@ describe("the Banniu seed flow writes every update exactly once", () => {
     expect(sandbox.totalSaves()).toBeGreaterThan(summary.written);
   });
 });
+
+describe("Banniu's metadata reads", () => {
+  it.each([
+    ["project.list", {}, (rows: unknown[]) => expect(rows).toEqual([{ project_id: 27912, name: "售后工单" }])],
+    ["column.list", { project_id: "27912" }, (rows: unknown[]) => expect(rows).toContainEqual(expect.objectContaining({ column_id: 27963, name: "货号", behaviorType: 1 }))],
+  ] as const)("%s is answered by the sandbox as the spec reads it", async (operation, params, check) => {
+    const sandbox = sandboxOf(3);
+    const url = await serve(sandbox);
+    const source = banniuConnector().source!({ env: { ...SANDBOX_CREDENTIALS.banniu, FERRY_BANNIU_URL: url }, clock: new FakeClock({ start: NOW }), flow: {} as never });
+    const answer = await source.read({ operation, params, recordsPath: "response.map.result", totalPath: null, cursorPath: null, timeoutMs: 5000 });
+    check(answer.records as unknown[]);
+  });
+});
