@@ -319,17 +319,8 @@ export async function benchMemory(root: string): Promise<MemoryResult> {
 
 // ─── memory_cold ─────────────────────────────────────────────────────────────────────────────────
 
-export interface ColdMemoryResult {
-  readonly flow: { readonly page_size: number; readonly batch: number; readonly rate_limits: null };
-  /** Each run starts with an empty compile cache, so it parses, checks and compiles the flow itself. */
-  readonly small: MemoryRun;
-  readonly large: MemoryRun;
-  /** large.peak_rss_mb / small.peak_rss_mb. */
-  readonly ratio: number;
-  readonly target: number;
-  readonly meets_target: boolean;
-  readonly rss_method: RssMethod;
-}
+/** As {@link MemoryResult}, but each run starts with an empty compile cache, so it parses, checks and compiles the flow itself. */
+export type ColdMemoryResult = Omit<MemoryResult, "compile_peak_rss_mb">;
 
 /**
  * Peak RSS of `ferry run` at 10,000 and 1,000,000 records when the flow is not in the compile cache:
